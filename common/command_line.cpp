@@ -1,0 +1,53 @@
+#include "common/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common/config_error.h"
+#include "common/version.h"
+
+namespace webmon::common {
+
+std::optional<int> parseCommandLine(int argc, char** argv, const std::string& program,
+                                    const std::string& description, bool offer_migrate,
+                                    CommandLine& out) {
+  CLI::App app(description, program);
+  app.add_option("-c,--config", out.config_path, "Path of the JSON configuration file")
+      ->capture_default_str();
+  app.add_flag("--check-config", out.check_config,
+               "Validate the configuration, print a summary and exit (0: valid, 2: invalid)");
+  if (offer_migrate) {
+    app.add_flag("--migrate", out.migrate,
+                 "Apply pending database schema migrations and exit");
+  }
+  app.set_version_flag("-V,--version", std::string(program) + " " + kVersion);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitConfigError;
+  }
+  return std::nullopt;
+}
+
+std::optional<Config> loadConfigOrExplain(const std::string& path, const std::string& program) {
+  try {
+    return loadConfigFile(path, processEnvironment());
+  } catch (const ConfigError& error) {
+    std::cerr << program << ": configuration " << path << " is not valid ("
+              << error.problems().size() << (error.problems().size() == 1 ? " problem" : " problems")
+              << "); nothing was started:\n";
+    for (const auto& problem : error.problems()) std::cerr << "  " << problem << '\n';
+    return std::nullopt;
+  }
+}
+
+void printConfigSummary(const Config& config, const std::string& path) {
+  std::cout << path << ": valid\n"
+            << "  kafka: " << config.kafka.bootstrapList() << " topic " << config.kafka.topic
+            << "\n"
+            << "  db: " << config.db.describe() << "\n"
+            << "  monitored_urls: " << config.monitored_urls.size() << "\n";
+}
+
+}  // namespace webmon::common

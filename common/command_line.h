@@ -1,0 +1,35 @@
+#pragma once
+// The command line both services share: --config, --check-config, --version, --help.
+
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+
+namespace webmon::common {
+
+/// Exit codes, the same for both services so process managers can tell them apart.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntimeError = 1;
+inline constexpr int kExitConfigError = 2;
+
+struct CommandLine {
+  std::string config_path = "configs/config.json";
+  bool check_config = false;
+  bool migrate = false;  // consumer only
+};
+
+/// Parses argv. Returns an exit code when the program should stop now (--help, --version,
+/// a usage error), std::nullopt when it should go on.
+std::optional<int> parseCommandLine(int argc, char** argv, const std::string& program,
+                                    const std::string& description, bool offer_migrate,
+                                    CommandLine& out);
+
+/// Loads and validates the config. On failure prints every problem to stderr, one per line,
+/// and returns std::nullopt (the caller exits with kExitConfigError).
+std::optional<Config> loadConfigOrExplain(const std::string& path, const std::string& program);
+
+/// What --check-config prints on success: a summary without any secret.
+void printConfigSummary(const Config& config, const std::string& path);
+
+}  // namespace webmon::common

@@ -1,0 +1,400 @@
+#include "common/config.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <cstring>
+#include <unordered_map>
+
+#include "common/config_error.h"
+#include "common/config_reader.h"
+
+namespace webmon::common {
+namespace {
+
+constexpr double kMaxTimeoutSeconds = 300;
+constexpr double kMaxPeriodSeconds = 7 * 24 * 3600;
+
+void assignIf(std::string& target, std::optional<std::string> value) {
+  if (value) target = std::move(*value);
+}
+
+std::string quoteLibpqValue(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+// host:port, where host is a name, an IPv4 address or a bracketed IPv6 address.
+bool looksLikeHostPort(const std::string& text) {
+  static const std::regex pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}$)");
+  return std::regex_match(text, pattern);
+}
+
+std::string lowercase(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Uses libcurl's own URL parser, so what we accept is exactly what the prober can fetch.
+std::optional<std::string> checkProbeUrl(const std::string& url) {
+  for (unsigned char c : url) {
+    if (c <= ' ' || c == 0x7f) return "must not contain spaces or control characters";
+  }
+  CURLU* handle = curl_url();
+  if (handle == nullptr) return "cannot be checked (out of memory)";
+  std::optional<std::string> problem;
+  if (curl_url_set(handle, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    problem = "must be a valid URL such as https://example.com/health";
+  } else {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0);
+    curl_url_get(handle, CURLUPART_HOST, &host, 0);
+    const std::string scheme_text = scheme ? lowercase(scheme) : "";
+    if (scheme_text != "http" && scheme_text != "https") {
+      problem = "must start with http:// or https://";
+    } else if (host == nullptr || *host == '\0') {
+      problem = "must name a host";
+    }
+    curl_free(scheme);
+    curl_free(host);
+  }
+  curl_url_cleanup(handle);
+  return problem;
+}
+
+void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out) {
+  node.required();
+  node.rejectUnknownKeys({"bootstrap_servers", "host", "port", "topic", "client_id", "ssl_cafile",
+                          "ssl_certfile", "ssl_keyfile", "properties"});
+  const auto servers = node.field("bootstrap_servers");
+  const auto host = node.field("host");
+  const auto port = node.field("port");
+  auto env_servers = env("WEBMON_KAFKA_BOOTSTRAP_SERVERS");
+  if (servers.present() && (host.present() || port.present())) {
+    host.failWithoutValue("give either bootstrap_servers or host + port, not both");
+  } else if (servers.present()) {
+    const std::size_t count = servers.arraySize();
+    if (servers.raw()->is_array() && count == 0) servers.failWithoutValue("must not be empty");
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto item = servers.element(i);
+      auto text = item.nonEmptyString();
+      if (text && !looksLikeHostPort(*text)) item.fail("must be host:port");
+      if (text) out.bootstrap_servers.push_back(*text);
+    }
+  } else if (host.present() || port.present()) {
+    auto host_text = host.required() ? host.nonEmptyString() : std::nullopt;
+    auto port_number = port.required() ? port.integer(1, 65535) : std::nullopt;
+    if (host_text && port_number) {
+      out.bootstrap_servers.push_back(*host_text + ":" + std::to_string(*port_number));
+    }
+  } else if (!env_servers && node.present()) {
+    node.field("bootstrap_servers").failWithoutValue("is required (or host + port)");
+  }
+  if (env_servers && !env_servers->empty()) out.bootstrap_servers = {*env_servers};
+
+  assignIf(out.topic, node.field("topic").nonEmptyString());
+  static const std::regex topic_pattern("^[A-Za-z0-9._-]{1,249}$");
+  if (node.field("topic").present() && !std::regex_match(out.topic, topic_pattern)) {
+    node.field("topic").fail("must be 1-249 characters of letters, digits, '.', '_' or '-'");
+  }
+  assignIf(out.client_id, node.field("client_id").nonEmptyString());
+  assignIf(out.ssl_cafile, node.field("ssl_cafile").nonEmptyString());
+  assignIf(out.ssl_certfile, node.field("ssl_certfile").nonEmptyString());
+  assignIf(out.ssl_keyfile, node.field("ssl_keyfile").nonEmptyString());
+  if (out.ssl_certfile.empty() != out.ssl_keyfile.empty()) {
+    node.field(out.ssl_certfile.empty() ? "ssl_certfile" : "ssl_keyfile")
+        .failWithoutValue("is required when ssl_certfile or ssl_keyfile is set (both or neither)");
+  }
+
+  const auto properties = node.field("properties");
+  if (properties.present() && !properties.raw()->is_object()) {
+    properties.failWithoutValue("must be an object of librdkafka property names to strings");
+  } else if (properties.present()) {
+    for (const auto& [key, value] : properties.raw()->items()) {
+      const auto item = properties.field(key);
+      // Numbers and booleans are accepted for convenience; librdkafka takes everything as text.
+      if (value.is_string()) {
+        out.properties[key] = value.get<std::string>();
+      } else if (value.is_number() || value.is_boolean()) {
+        out.properties[key] = value.dump();
+      } else {
+        item.failWithoutValue("must be a string, number or boolean");
+      }
+    }
+  }
+  if (auto secret = env("WEBMON_KAFKA_SASL_PASSWORD")) out.properties["sasl.password"] = *secret;
+  if (auto secret = env("WEBMON_KAFKA_SSL_KEY_PASSWORD")) {
+    out.properties["ssl.key.password"] = *secret;
+  }
+}
+
+void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out) {
+  node.rejectUnknownKeys(
+      {"dsn", "host", "port", "db_name", "user", "password", "sslmode", "sslrootcert"});
+  assignIf(out.dsn, node.field("dsn").nonEmptyString());
+  assignIf(out.host, node.field("host").nonEmptyString());
+  if (auto port = node.field("port").integer(1, 65535)) out.port = static_cast<int>(*port);
+  assignIf(out.db_name, node.field("db_name").nonEmptyString());
+  assignIf(out.user, node.field("user").nonEmptyString());
+  const auto password = node.field("password");
+  if (password.present() && !password.raw()->is_string()) {
+    password.failWithoutValue("must be a string");  // never echo a secret
+  } else if (password.present()) {
+    out.password = password.raw()->get<std::string>();
+  }
+  const auto sslmode = node.field("sslmode");
+  if (auto mode = sslmode.nonEmptyString()) {
+    static const std::vector<std::string> modes = {"disable", "allow",     "prefer",
+                                                   "require", "verify-ca", "verify-full"};
+    if (std::find(modes.begin(), modes.end(), *mode) == modes.end()) {
+      sslmode.fail("must be one of disable, allow, prefer, require, verify-ca, verify-full");
+    } else {
+      out.sslmode = *mode;
+    }
+  }
+  assignIf(out.sslrootcert, node.field("sslrootcert").nonEmptyString());
+  if ((out.sslmode == "verify-ca" || out.sslmode == "verify-full") && out.sslrootcert.empty() &&
+      out.dsn.empty()) {
+    node.field("sslrootcert").failWithoutValue("is required when sslmode is " + out.sslmode);
+  }
+  if (auto dsn = env("WEBMON_DB_DSN"); dsn && !dsn->empty()) out.dsn = *dsn;
+  if (auto secret = env("WEBMON_DB_PASSWORD")) out.password = *secret;
+}
+
+void readUrl(const ConfigReader& node, MonitoredUrl& out) {
+  node.rejectUnknownKeys({"url", "name", "timeout", "period", "follow_redirects", "max_redirects"});
+  const auto url = node.field("url");
+  if (url.required()) {
+    if (auto text = url.nonEmptyString()) {
+      if (auto problem = checkProbeUrl(*text)) {
+        url.fail(*problem);
+      } else {
+        out.url = *text;
+      }
+    }
+  }
+  assignIf(out.name, node.field("name").nonEmptyString());
+  if (out.name.empty()) out.name = out.url;
+  const auto timeout = node.field("timeout").positiveSecondsAsMs(kMaxTimeoutSeconds);
+  const auto period = node.field("period").positiveSecondsAsMs(kMaxPeriodSeconds);
+  if (timeout) out.timeout = milliseconds(*timeout);
+  if (period) out.period = milliseconds(*period);
+  // Only compare when neither value was itself invalid, so one mistake yields one message.
+  const bool timeout_ok = timeout || !node.field("timeout").present();
+  const bool period_ok = period || !node.field("period").present();
+  if (timeout_ok && period_ok && out.period <= out.timeout) {
+    std::ostringstream rule;
+    rule << "must be greater than timeout (" << formatNumber(out.timeout.count() / 1000.0) << ")";
+    if (node.field("period").present()) {
+      node.field("period").fail(rule.str());
+    } else {
+      node.field("timeout").fail("must be less than period (default 60)");
+    }
+  }
+  if (auto follow = node.field("follow_redirects").boolean()) out.follow_redirects = *follow;
+  if (auto max = node.field("max_redirects").integer(0, 50)) {
+    out.max_redirects = static_cast<int>(*max);
+  }
+}
+
+void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {
+  if (!node.required()) return;
+  const std::size_t count = node.arraySize();
+  out.reserve(count);
+  std::unordered_map<std::string, std::size_t> first_index;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto item = node.element(i);
+    if (!item.raw()->is_object()) {
+      item.fail("must be an object with at least a \"url\"");
+      continue;
+    }
+    MonitoredUrl url;
+    readUrl(item, url);
+    if (url.url.empty()) continue;
+    auto [it, inserted] = first_index.emplace(url.url, i);
+    if (!inserted) {
+      item.field("url").fail("duplicates monitored_urls[" + std::to_string(it->second) + "].url");
+      continue;
+    }
+    out.push_back(std::move(url));
+  }
+}
+
+void readLogging(const ConfigReader& node, LoggingConfig& out) {
+  node.rejectUnknownKeys({"level", "file", "max_file_size_mb", "max_files"});
+  const auto level = node.field("level");
+  if (auto text = level.nonEmptyString()) {
+    static const std::vector<std::string> levels = {"trace", "debug", "info",
+                                                    "warn",  "error", "critical"};
+    if (std::find(levels.begin(), levels.end(), *text) == levels.end()) {
+      level.fail("must be one of trace, debug, info, warn, error, critical");
+    } else {
+      out.level = *text;
+    }
+  }
+  assignIf(out.file, node.field("file").nonEmptyString());
+  if (auto mb = node.field("max_file_size_mb").integer(1, 10'240)) {
+    out.max_file_size_bytes = static_cast<std::size_t>(*mb) * 1024 * 1024;
+  }
+  if (auto files = node.field("max_files").integer(1, 1000)) {
+    out.max_files = static_cast<std::size_t>(*files);
+  }
+}
+
+std::string hostName() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "webmon-producer";
+  return buffer;
+}
+
+void readProducer(const ConfigReader& node, ProducerConfig& out) {
+  node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
+                          "shutdown_timeout"});
+  assignIf(out.producer_id, node.field("id").nonEmptyString());
+  if (out.producer_id.empty()) out.producer_id = hostName();
+  if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
+    out.queue_limit = static_cast<std::size_t>(*limit);
+  }
+  if (auto max = node.field("max_concurrent_probes").integer(1, 15'000)) {
+    out.max_concurrent_probes = static_cast<std::size_t>(*max);
+  }
+  if (auto ms = node.field("delivery_timeout").positiveSecondsAsMs(3600)) {
+    out.delivery_timeout = milliseconds(*ms);
+  }
+  if (auto ms = node.field("shutdown_timeout").positiveSecondsAsMs(600)) {
+    out.shutdown_timeout = milliseconds(*ms);
+  }
+}
+
+void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
+  node.rejectUnknownKeys({"group_id", "batch_max_messages", "batch_max_wait", "session_timeout"});
+  assignIf(out.group_id, node.field("group_id").nonEmptyString());
+  if (auto max = node.field("batch_max_messages").integer(1, 1'000'000)) {
+    out.batch_max_messages = static_cast<std::size_t>(*max);
+  }
+  if (auto ms = node.field("batch_max_wait").positiveSecondsAsMs(60)) {
+    out.batch_max_wait = milliseconds(*ms);
+  }
+  const auto session = node.field("session_timeout");
+  if (auto ms = session.positiveSecondsAsMs(3600)) {
+    // Kafka brokers refuse session timeouts below group.min.session.timeout.ms (6 s by default).
+    if (*ms < 1000) {
+      session.fail("must be at least 1 second");
+    } else {
+      out.session_timeout = milliseconds(*ms);
+    }
+  }
+}
+
+// "line 3, column 7" for a byte offset, because nlohmann only reports the byte.
+std::string lineAndColumn(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
+
+std::string KafkaConfig::bootstrapList() const {
+  std::string list;
+  for (const auto& server : bootstrap_servers) list += (list.empty() ? "" : ",") + server;
+  return list;
+}
+
+std::string DbConfig::connectionString() const {
+  if (!dsn.empty()) return dsn;
+  std::string text = "host=" + quoteLibpqValue(host) + " port=" + std::to_string(port) +
+                     " dbname=" + quoteLibpqValue(db_name) + " user=" + quoteLibpqValue(user) +
+                     " sslmode=" + sslmode + " connect_timeout=5";
+  if (!password.empty()) text += " password=" + quoteLibpqValue(password);
+  if (!sslrootcert.empty()) text += " sslrootcert=" + quoteLibpqValue(sslrootcert);
+  return text;
+}
+
+std::string DbConfig::describe() const {
+  if (!dsn.empty()) return maskPassword(dsn);
+  return user + "@" + host + ":" + std::to_string(port) + "/" + db_name + " (sslmode " + sslmode +
+         ")";
+}
+
+std::string maskPassword(std::string_view connection_string) {
+  std::string text(connection_string);
+  // URI form: postgresql://user:secret@host/db
+  static const std::regex uri_password(R"(^(\w+://[^:/@]*:)[^@]*@)");
+  text = std::regex_replace(text, uri_password, "$1***@");
+  // Key/value form, quoted or not: password='a b' or password=secret
+  static const std::regex kv_password(R"((password\s*=\s*)('([^'\\]|\\.)*'|\S+))",
+                                      std::regex::icase);
+  text = std::regex_replace(text, kv_password, "$1***");
+  // URI query parameter: ?password=secret
+  static const std::regex query_password(R"(([?&]password=)[^&]*)", std::regex::icase);
+  return std::regex_replace(text, query_password, "$1***");
+}
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Config parseConfig(std::string_view json_text, const EnvLookup& env) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& error) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line..."
+    std::string message = error.what();
+    if (auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);
+    }
+    throw ConfigError({"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " +
+                       message});
+  }
+  ConfigProblems problems;
+  const ConfigReader root(&document, "", problems);
+  Config config;
+  if (!document.is_object()) {
+    root.failWithoutValue("the configuration must be a JSON object");
+    problems.throwIfAny();
+  }
+  root.rejectUnknownKeys({"kafka", "db", "monitored_urls", "logging", "producer", "consumer"});
+  readKafka(root.field("kafka"), env, config.kafka);
+  readDb(root.field("db"), env, config.db);
+  readUrls(root.field("monitored_urls"), config.monitored_urls);
+  readLogging(root.field("logging"), config.logging);
+  readProducer(root.field("producer"), config.producer);
+  readConsumer(root.field("consumer"), config.consumer);
+  problems.throwIfAny();
+  return config;
+}
+
+Config loadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw ConfigError({path + ": cannot open the configuration file (" + std::strerror(errno) +
+                       "); pass another one with --config PATH"});
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parseConfig(text.str(), env);
+}
+
+}  // namespace webmon::common

@@ -1,0 +1,100 @@
+#pragma once
+// The configuration both services read from one JSON file, already validated.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace webmon::common {
+
+using std::chrono::milliseconds;
+
+struct KafkaConfig {
+  std::vector<std::string> bootstrap_servers;  // "host:port" each
+  std::string topic = "webmon.reports";
+  std::string client_id = "webmon";
+  std::string ssl_cafile;    // empty: not set
+  std::string ssl_certfile;  // empty: not set
+  std::string ssl_keyfile;   // empty: not set
+  /// Any other librdkafka property, applied last so it can override our defaults.
+  std::map<std::string, std::string> properties;
+
+  std::string bootstrapList() const;  // "a:1,b:2", as librdkafka wants it
+};
+
+struct DbConfig {
+  std::string dsn;  // when set, the other fields are ignored
+  std::string host = "127.0.0.1";
+  int port = 5432;
+  std::string db_name = "webmon";
+  std::string user = "webmon";
+  std::string password;
+  std::string sslmode = "prefer";
+  std::string sslrootcert;
+
+  /// libpq connection string, password included: never log it, log describe() instead.
+  std::string connectionString() const;
+  /// Where we connect, with any password masked.
+  std::string describe() const;
+};
+
+struct MonitoredUrl {
+  std::string url;
+  std::string name;  // defaults to the url
+  milliseconds timeout{10'000};
+  milliseconds period{60'000};
+  bool follow_redirects = false;
+  int max_redirects = 5;
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  std::string file;  // empty: console (stderr). "{service}" is replaced by the service name.
+  std::size_t max_file_size_bytes = 10 * 1024 * 1024;
+  std::size_t max_files = 5;
+};
+
+struct ProducerConfig {
+  std::string producer_id;             // defaults to the host name
+  std::size_t queue_limit = 100'000;   // reports buffered while Kafka cannot take them
+  std::size_t max_concurrent_probes = 2'000;
+  milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue
+  milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka
+};
+
+struct ConsumerConfig {
+  std::string group_id = "webmon-consumer";
+  std::size_t batch_max_messages = 1'000;
+  milliseconds batch_max_wait{500};
+  milliseconds session_timeout{10'000};
+};
+
+struct Config {
+  KafkaConfig kafka;
+  DbConfig db;
+  std::vector<MonitoredUrl> monitored_urls;
+  LoggingConfig logging;
+  ProducerConfig producer;
+  ConsumerConfig consumer;
+};
+
+/// Looks up an environment variable; injectable so tests do not touch the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup processEnvironment();
+
+/// Parses and validates a configuration. Throws ConfigError listing every problem found.
+/// Secrets may come from the environment instead of the file:
+/// WEBMON_DB_PASSWORD, WEBMON_DB_DSN, WEBMON_KAFKA_SASL_PASSWORD, WEBMON_KAFKA_SSL_KEY_PASSWORD;
+/// WEBMON_KAFKA_BOOTSTRAP_SERVERS overrides the broker list (handy for throwaway brokers).
+Config parseConfig(std::string_view json_text, const EnvLookup& env);
+/// Reads `path` and parses it; a file that cannot be read is a ConfigError too.
+Config loadConfigFile(const std::string& path, const EnvLookup& env);
+
+/// Replaces the password in a libpq key=value string or URI with "***".
+std::string maskPassword(std::string_view connection_string);
+
+}  // namespace webmon::common

@@ -1,0 +1,353 @@
+#include "common/probe_report.h"
+
+#include <array>
+#include <cmath>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace webmon::common {
+namespace {
+
+constexpr std::array<std::string_view, 7> kErrorKindNames = {
+    "timeout", "dns", "connect", "tls", "http", "protocol", "other"};
+
+constexpr std::size_t kMaxUrlLength = 8192;
+constexpr std::size_t kMaxTextLength = 4096;
+
+bool isDigits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+int toInt(std::string_view digits) {
+  int value = 0;
+  for (char c : digits) value = value * 10 + (c - '0');
+  return value;
+}
+
+// Reads one field, or explains what is wrong with it. Each check returns false and sets
+// `reason` so the caller can stop at the first problem.
+class FieldChecker {
+ public:
+  FieldChecker(const nlohmann::json& object, std::string& reason)
+      : object_(object), reason_(reason) {}
+
+  const nlohmann::json* get(const char* key, bool nullable) {
+    auto it = object_.find(key);
+    if (it == object_.end()) return failed(std::string("missing field \"") + key + "\"");
+    if (it->is_null() && !nullable) {
+      return failed(std::string("field \"") + key + "\" must not be null");
+    }
+    return &*it;
+  }
+
+  std::optional<std::string> string(const char* key, std::size_t max_length, bool allow_empty) {
+    const auto* value = get(key, false);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_string()) return failedOpt(std::string("field \"") + key + "\" must be a string");
+    auto text = value->get<std::string>();
+    // PostgreSQL text cannot hold NUL; such a report would fail every insert of its batch.
+    if (text.find('\0') != std::string::npos) {
+      return failedOpt(std::string("field \"") + key + "\" contains a NUL character");
+    }
+    if (!allow_empty && text.empty()) {
+      return failedOpt(std::string("field \"") + key + "\" must not be empty");
+    }
+    if (text.size() > max_length) {
+      return failedOpt(std::string("field \"") + key + "\" is longer than " +
+                       std::to_string(max_length) + " bytes");
+    }
+    return text;
+  }
+
+  std::nullptr_t failed(std::string reason) {
+    reason_ = std::move(reason);
+    return nullptr;
+  }
+  std::nullopt_t failedOpt(std::string reason) {
+    reason_ = std::move(reason);
+    return std::nullopt;
+  }
+
+ private:
+  const nlohmann::json& object_;
+  std::string& reason_;
+};
+
+std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
+  if (!json.is_object()) {
+    reason = "a report must be a JSON object";
+    return std::nullopt;
+  }
+  FieldChecker check(json, reason);
+  ProbeReport report;
+
+  const auto* version = check.get("schema_version", false);
+  if (version == nullptr) return std::nullopt;
+  if (!version->is_number_integer() || version->get<long long>() < 1) {
+    reason = "field \"schema_version\" must be a positive integer";
+    return std::nullopt;
+  }
+  if (version->get<long long>() > kReportSchemaVersion) {
+    reason = "schema_version " + std::to_string(version->get<long long>()) +
+             " is newer than this consumer understands (" + std::to_string(kReportSchemaVersion) +
+             "); upgrade webmon-consumer and replay the rejected rows";
+    return std::nullopt;
+  }
+  report.schema_version = static_cast<int>(version->get<long long>());
+
+  auto id = check.string("id", 64, false);
+  if (!id) return std::nullopt;
+  if (!isUuid(*id)) {
+    reason = "field \"id\" must be a UUID";
+    return std::nullopt;
+  }
+  report.id = std::move(*id);
+
+  auto url = check.string("url", kMaxUrlLength, false);
+  if (!url) return std::nullopt;
+  report.url = std::move(*url);
+
+  // An absent or null name defaults to the URL, as in the config.
+  auto name_it = json.find("name");
+  if (name_it == json.end() || name_it->is_null()) {
+    report.name = report.url;
+  } else if (!name_it->is_string() || name_it->get_ref<const std::string&>().size() >
+                                          kMaxTextLength) {
+    reason = "field \"name\" must be a string of at most 4096 bytes";
+    return std::nullopt;
+  } else if (name_it->get_ref<const std::string&>().find('\0') != std::string::npos) {
+    reason = "field \"name\" contains a NUL character";
+    return std::nullopt;
+  } else {
+    report.name = name_it->get<std::string>();
+  }
+
+  auto checked_at_text = check.string("checked_at", 64, false);
+  if (!checked_at_text) return std::nullopt;
+  auto checked_at = parseRfc3339(*checked_at_text);
+  if (!checked_at) {
+    reason = "field \"checked_at\" must be an RFC 3339 timestamp";
+    return std::nullopt;
+  }
+  report.checked_at = *checked_at;
+
+  const auto* ok = check.get("ok", false);
+  if (ok == nullptr) return std::nullopt;
+  if (!ok->is_boolean()) {
+    reason = "field \"ok\" must be true or false";
+    return std::nullopt;
+  }
+  report.ok = ok->get<bool>();
+
+  const auto* status = check.get("http_status", true);
+  if (status == nullptr) return std::nullopt;
+  if (!status->is_null()) {
+    if (!status->is_number_integer() || status->get<long long>() < 100 ||
+        status->get<long long>() > 999) {
+      reason = "field \"http_status\" must be null or an integer from 100 to 999";
+      return std::nullopt;
+    }
+    report.http_status = static_cast<int>(status->get<long long>());
+  }
+
+  const auto* elapsed = check.get("response_time_ms", false);
+  if (elapsed == nullptr) return std::nullopt;
+  if (!elapsed->is_number() || !(elapsed->get<double>() >= 0) ||
+      !std::isfinite(elapsed->get<double>())) {
+    reason = "field \"response_time_ms\" must be a number >= 0";
+    return std::nullopt;
+  }
+  report.response_time_ms = elapsed->get<double>();
+
+  const auto* error = check.get("error", true);
+  if (error == nullptr) return std::nullopt;
+  if (!error->is_null()) {
+    if (!error->is_object()) {
+      reason = "field \"error\" must be null or an object {kind, message}";
+      return std::nullopt;
+    }
+    FieldChecker error_check(*error, reason);
+    auto kind_name = error_check.string("kind", 32, false);
+    if (!kind_name) {
+      reason = "in \"error\": " + reason;
+      return std::nullopt;
+    }
+    auto kind = errorKindFromName(*kind_name);
+    if (!kind) {
+      reason = "error.kind \"" + *kind_name + "\" is not a known kind";
+      return std::nullopt;
+    }
+    auto message = error_check.string("message", kMaxTextLength, true);
+    if (!message) {
+      reason = "in \"error\": " + reason;
+      return std::nullopt;
+    }
+    report.error = ProbeError{*kind, std::move(*message)};
+  }
+  if (report.ok == report.error.has_value()) {
+    reason = report.ok ? "a report with ok=true must have error=null"
+                       : "a report with ok=false must say why in \"error\"";
+    return std::nullopt;
+  }
+
+  auto producer_id = check.string("producer_id", 256, false);
+  if (!producer_id) return std::nullopt;
+  report.producer_id = std::move(*producer_id);
+  return report;
+}
+
+}  // namespace
+
+std::string_view errorKindName(ErrorKind kind) {
+  return kErrorKindNames.at(static_cast<std::size_t>(kind));
+}
+
+std::optional<ErrorKind> errorKindFromName(std::string_view name) {
+  for (std::size_t i = 0; i < kErrorKindNames.size(); ++i) {
+    if (kErrorKindNames[i] == name) return static_cast<ErrorKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string encodeReport(const ProbeReport& report) {
+  nlohmann::json json = {
+      {"schema_version", report.schema_version},
+      {"id", report.id},
+      {"url", report.url},
+      {"name", report.name},
+      {"checked_at", formatRfc3339(report.checked_at)},
+      {"ok", report.ok},
+      {"http_status", report.http_status ? nlohmann::json(*report.http_status) : nullptr},
+      // Microsecond resolution is plenty and keeps the text short.
+      {"response_time_ms", std::round(report.response_time_ms * 1000.0) / 1000.0},
+      {"error", report.error ? nlohmann::json{{"kind", errorKindName(report.error->kind)},
+                                              {"message", report.error->message}}
+                             : nlohmann::json(nullptr)},
+      {"producer_id", report.producer_id},
+  };
+  // replace: a URL or libcurl message with stray bytes must not abort the encoding.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+DecodedReport decodeReport(std::string_view bytes) {
+  DecodedReport result;
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(bytes);
+  } catch (const nlohmann::json::parse_error& error) {
+    std::string message = error.what();
+    if (auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);
+    }
+    result.rejection_reason = "not valid JSON: " + message;
+    return result;
+  }
+  result.report = readReport(json, result.rejection_reason);
+  return result;
+}
+
+std::string newReportId() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  std::array<unsigned char, 16> bytes;
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    const auto value = generator();
+    for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<unsigned char>(value >> (8 * j));
+  }
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(36);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[bytes[i] >> 4];
+    text += kHex[bytes[i] & 0x0f];
+  }
+  return text;
+}
+
+bool isUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string formatRfc3339(SystemTime time) {
+  const auto since_epoch = time.time_since_epoch().count();
+  auto seconds = static_cast<std::time_t>(since_epoch / 1000);
+  auto millis = since_epoch % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    --seconds;
+  }
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
+  return buffer;
+}
+
+std::optional<SystemTime> parseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
+      text[16] != ':') {
+    return std::nullopt;
+  }
+  const auto year = text.substr(0, 4), month = text.substr(5, 2), day = text.substr(8, 2),
+             hour = text.substr(11, 2), minute = text.substr(14, 2), second = text.substr(17, 2);
+  for (auto part : {year, month, day, hour, minute, second}) {
+    if (!isDigits(part)) return std::nullopt;
+  }
+  std::size_t pos = 19;
+  long long millis = 0;
+  if (text[pos] == '.') {
+    const std::size_t start = ++pos;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+    const auto fraction = text.substr(start, pos - start);
+    if (fraction.empty()) return std::nullopt;
+    for (std::size_t i = 0; i < 3; ++i) millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  }
+  if (pos >= text.size()) return std::nullopt;
+  long long offset_seconds = 0;
+  const auto zone = text.substr(pos);
+  if (zone == "Z" || zone == "z") {
+    offset_seconds = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
+             isDigits(zone.substr(1, 2)) && isDigits(zone.substr(4, 2))) {
+    offset_seconds = toInt(zone.substr(1, 2)) * 3600LL + toInt(zone.substr(4, 2)) * 60LL;
+    if (zone[0] == '-') offset_seconds = -offset_seconds;
+  } else {
+    return std::nullopt;
+  }
+  std::tm parts{};
+  parts.tm_year = toInt(year) - 1900;
+  parts.tm_mon = toInt(month) - 1;
+  parts.tm_mday = toInt(day);
+  parts.tm_hour = toInt(hour);
+  parts.tm_min = toInt(minute);
+  parts.tm_sec = toInt(second);
+  if (parts.tm_mon > 11 || parts.tm_mday < 1 || parts.tm_mday > 31 || parts.tm_hour > 23 ||
+      parts.tm_min > 59 || parts.tm_sec > 60 || parts.tm_year < 70) {
+    return std::nullopt;
+  }
+  const std::time_t seconds = timegm(&parts);
+  if (parts.tm_mday != toInt(day)) return std::nullopt;  // timegm normalised Feb 30 and friends
+  return SystemTime(std::chrono::milliseconds((seconds - offset_seconds) * 1000LL + millis));
+}
+
+}  // namespace webmon::common

@@ -1,0 +1,65 @@
+#pragma once
+// The report wire format: one JSON object per probe, the only contract between producer and
+// consumer. README.md ("Report format") documents every field; keep the two in step.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace webmon::common {
+
+inline constexpr int kReportSchemaVersion = 1;
+
+/// Why a probe failed. The names are stable: they are stored in PostgreSQL and queried.
+enum class ErrorKind {
+  Timeout,   // the whole probe ran past the URL's timeout
+  Dns,       // the host name did not resolve
+  Connect,   // TCP connection refused or unreachable
+  Tls,       // TLS handshake or certificate verification failed
+  Http,      // a response arrived, but its status was not 2xx/3xx
+  Protocol,  // the connection broke mid-response, or the reply was not valid HTTP
+  Other,     // anything libcurl reports that fits none of the above
+};
+std::string_view errorKindName(ErrorKind kind);
+std::optional<ErrorKind> errorKindFromName(std::string_view name);
+
+struct ProbeError {
+  ErrorKind kind;
+  std::string message;
+};
+
+using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+struct ProbeReport {
+  std::string id;  // UUID v4 in canonical text form; the idempotency key end to end
+  std::string url;
+  std::string name;
+  SystemTime checked_at;  // when the probe started, UTC, millisecond precision
+  bool ok = false;
+  std::optional<int> http_status;
+  double response_time_ms = 0;  // start to finish (or to failure)
+  std::optional<ProbeError> error;
+  std::string producer_id;
+  int schema_version = kReportSchemaVersion;
+};
+
+std::string encodeReport(const ProbeReport& report);
+
+/// Either a valid report, or the reason the bytes are not one (for the rejected-reports table).
+struct DecodedReport {
+  std::optional<ProbeReport> report;
+  std::string rejection_reason;  // empty when report is set
+};
+DecodedReport decodeReport(std::string_view bytes);
+
+/// A fresh random (version 4) UUID.
+std::string newReportId();
+bool isUuid(std::string_view text);
+
+/// "2026-11-24T19:36:53.123Z"
+std::string formatRfc3339(SystemTime time);
+/// Accepts RFC 3339 with any fraction of a second and a Z or +hh:mm offset.
+std::optional<SystemTime> parseRfc3339(std::string_view text);
+
+}  // namespace webmon::common

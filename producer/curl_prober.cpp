@@ -1,0 +1,231 @@
+#include "producer/curl_prober.h"
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace webmon::producer {
+namespace {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
+};
+using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+struct CurlMultiDeleter {
+  void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
+};
+using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
+
+// The response body is not kept: a probe only needs to know the transfer completed.
+size_t discardBody(char*, size_t size, size_t count, void*) { return size * count; }
+
+}  // namespace
+
+// One probe in flight. It owns its easy handle until the probe finishes.
+struct Transfer {
+  CurlEasyPtr easy;
+  std::size_t target = 0;
+  ProbeScheduler::TimePoint planned;
+  ProbeScheduler::TimePoint started;
+  common::SystemTime started_wall;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+struct CurlProber::Impl {
+  std::string user_agent;
+  // Keyed by the pointer libcurl hands back in CURLINFO_PRIVATE, so finishing is O(1).
+  std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers;
+  std::vector<CurlEasyPtr> idle_handles;  // reused: creating a handle costs more than resetting
+  CurlMultiPtr multi{curl_multi_init()};
+
+  ~Impl() {
+    // libcurl wants every easy handle removed before curl_multi_cleanup (the member
+    // destructors run after this body: multi first, then the easy handles).
+    for (auto& [unused, transfer] : transfers) {
+      curl_multi_remove_handle(multi.get(), transfer->easy.get());
+    }
+  }
+
+  CurlEasyPtr takeHandle() {
+    if (!idle_handles.empty()) {
+      CurlEasyPtr easy = std::move(idle_handles.back());
+      idle_handles.pop_back();
+      curl_easy_reset(easy.get());
+      return easy;
+    }
+    CurlEasyPtr easy{curl_easy_init()};
+    if (!easy) throw std::runtime_error("curl_easy_init failed (out of memory?)");
+    return easy;
+  }
+
+  void finish(CURL* easy, CURLcode code, std::vector<ProbeResult>& finished) {
+    Transfer* transfer = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
+    ProbeResult result;
+    result.target = transfer->target;
+    result.planned = transfer->planned;
+    result.started = transfer->started;
+    result.started_wall = transfer->started_wall;
+    result.curl_code = code;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.http_status);
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    result.total_ms = static_cast<double>(total_us) / 1000.0;
+    if (code != CURLE_OK) {
+      result.error_detail =
+          transfer->error_buffer[0] != '\0' ? transfer->error_buffer : curl_easy_strerror(code);
+    }
+    finished.push_back(std::move(result));
+
+    curl_multi_remove_handle(multi.get(), easy);
+    idle_handles.push_back(std::move(transfer->easy));
+    transfers.erase(transfer);
+  }
+};
+
+CurlProber::CurlProber(std::string user_agent) : impl_(std::make_unique<Impl>()) {
+  if (!impl_->multi) throw std::runtime_error("curl_multi_init failed");
+  impl_->user_agent = std::move(user_agent);
+}
+
+CurlProber::~CurlProber() = default;
+
+std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
+
+void CurlProber::start(std::size_t target, const common::MonitoredUrl& url,
+                       ProbeScheduler::TimePoint planned) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->easy = impl_->takeHandle();
+  transfer->target = target;
+  transfer->planned = planned;
+  transfer->started = ProbeScheduler::Clock::now();
+  transfer->started_wall = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  CURL* easy = transfer->easy.get();
+  curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->user_agent.c_str());
+  // The timeout is a hard cap on the whole probe; connecting may use all of it.
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(url.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(url.timeout.count()));
+  // Availability, not a warm pool: every probe opens and closes its own connection.
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discardBody);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  const CURLMcode added = curl_multi_add_handle(impl_->multi.get(), easy);
+  if (added != CURLM_OK) {
+    throw std::runtime_error(std::string("curl_multi_add_handle failed: ") +
+                             curl_multi_strerror(added));
+  }
+  Transfer* key = transfer.get();
+  impl_->transfers.emplace(key, std::move(transfer));
+}
+
+void CurlProber::poll(std::chrono::milliseconds timeout, int wake_fd,
+                      std::vector<ProbeResult>& finished) {
+  curl_waitfd extra{};
+  unsigned extra_count = 0;
+  if (wake_fd >= 0) {
+    extra.fd = wake_fd;
+    extra.events = CURL_WAIT_POLLIN;
+    extra_count = 1;
+  }
+  int ready = 0;
+  curl_multi_poll(impl_->multi.get(), extra_count ? &extra : nullptr, extra_count,
+                  static_cast<int>(timeout.count()), &ready);
+  int running = 0;
+  curl_multi_perform(impl_->multi.get(), &running);
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(impl_->multi.get(), &queued)) {
+    if (message->msg == CURLMSG_DONE) {
+      impl_->finish(message->easy_handle, message->data.result, finished);
+    }
+  }
+}
+
+common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
+                                const std::string& producer_id) {
+  using common::ErrorKind;
+  common::ProbeReport report;
+  report.id = common::newReportId();
+  report.url = url.url;
+  report.name = url.name;
+  report.checked_at = result.started_wall;
+  report.response_time_ms = result.total_ms;
+  report.producer_id = producer_id;
+  if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
+
+  const auto code = static_cast<CURLcode>(result.curl_code);
+  if (code == CURLE_OK) {
+    report.ok = result.http_status >= 200 && result.http_status < 400;
+    if (!report.ok) {
+      report.error = common::ProbeError{ErrorKind::Http,
+                                        "HTTP status " + std::to_string(result.http_status)};
+    }
+    return report;
+  }
+  ErrorKind kind = ErrorKind::Other;
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      kind = ErrorKind::Timeout;
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      kind = ErrorKind::Dns;
+      break;
+    case CURLE_COULDNT_CONNECT:
+      kind = ErrorKind::Connect;
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+      kind = ErrorKind::Tls;
+      break;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      kind = ErrorKind::Protocol;
+      break;
+    default:
+      break;
+  }
+  report.ok = false;
+  report.error = common::ProbeError{kind, result.error_detail};
+  return report;
+}
+
+CurlGlobal::CurlGlobal() {
+  if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
+    throw std::runtime_error("curl_global_init failed");
+  }
+}
+
+CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
+
+}  // namespace webmon::producer

@@ -1,0 +1,61 @@
+#pragma once
+// Runs many HTTP probes at once on one thread with libcurl's multi interface.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/probe_report.h"
+#include "producer/probe_scheduler.h"
+
+namespace webmon::producer {
+
+/// What one finished probe observed, before it is judged and turned into a report.
+struct ProbeResult {
+  std::size_t target = 0;
+  ProbeScheduler::TimePoint planned;
+  ProbeScheduler::TimePoint started;
+  common::SystemTime started_wall;
+  int curl_code = 0;    // CURLcode
+  long http_status = 0; // 0 when no response arrived
+  double total_ms = 0;
+  std::string error_detail;  // libcurl's error buffer, when it failed
+};
+
+class CurlProber {
+ public:
+  explicit CurlProber(std::string user_agent);
+  ~CurlProber();
+  CurlProber(const CurlProber&) = delete;
+  CurlProber& operator=(const CurlProber&) = delete;
+
+  /// Starts probing `url` now. The timeout caps the whole probe: DNS, connect, TLS and body.
+  void start(std::size_t target, const common::MonitoredUrl& url,
+             ProbeScheduler::TimePoint planned);
+  std::size_t inFlight() const noexcept;
+
+  /// Waits up to `timeout` for network activity or for `wake_fd` to become readable (-1: none),
+  /// advances every transfer, and appends the probes that finished to `finished`.
+  void poll(std::chrono::milliseconds timeout, int wake_fd, std::vector<ProbeResult>& finished);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Turns what libcurl saw into a report: ok for 2xx/3xx, otherwise an error with its kind.
+common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
+                                const std::string& producer_id);
+
+/// Calls curl_global_init on construction and curl_global_cleanup on destruction; one per process.
+class CurlGlobal {
+ public:
+  CurlGlobal();
+  ~CurlGlobal();
+  CurlGlobal(const CurlGlobal&) = delete;
+  CurlGlobal& operator=(const CurlGlobal&) = delete;
+};
+
+}  // namespace webmon::producer

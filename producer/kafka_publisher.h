@@ -1,0 +1,64 @@
+#pragma once
+// Moves reports from the ReportQueue to Kafka on its own thread, and puts back every report
+// Kafka did not acknowledge. While the broker is unreachable it stops handing over reports and
+// checks the broker again with capped exponential back-off.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/backoff.h"
+#include "common/config.h"
+#include "common/kafka_client.h"
+#include "common/logging.h"
+#include "producer/report_queue.h"
+
+namespace webmon::producer {
+
+class KafkaPublisher {
+ public:
+  KafkaPublisher(const common::KafkaConfig& kafka, const common::ProducerConfig& producer,
+                 ReportQueue& queue);
+  ~KafkaPublisher();
+  KafkaPublisher(const KafkaPublisher&) = delete;
+  KafkaPublisher& operator=(const KafkaPublisher&) = delete;
+
+  /// Publishes until `stop` becomes true, then flushes for at most the configured shutdown
+  /// timeout. Returns how many reports could not be delivered before giving up.
+  /// Throws common::KafkaError if librdkafka reports a fatal error.
+  std::uint64_t run(const std::atomic<bool>& stop);
+
+  std::uint64_t delivered() const noexcept { return delivered_.load(); }
+  bool brokerUp() const noexcept { return broker_up_.load(); }
+
+ private:
+  static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  static void onError(rd_kafka_t*, int error, const char* reason, void* opaque);
+
+  rd_kafka_resp_err_t produceOne(QueuedReport& report);
+  void publish(std::vector<QueuedReport>& batch, const std::atomic<bool>& stop);
+  void serveCallbacks(int timeout_ms);
+  void waitForBroker(const std::atomic<bool>& stop);
+  bool brokerReachable();
+  std::uint64_t flush();
+  void markDown(const std::string& reason);
+
+  const common::KafkaConfig kafka_;
+  const common::ProducerConfig producer_config_;
+  ReportQueue& queue_;
+  common::RdKafkaPtr client_;
+  rd_kafka_topic_t* topic_ = nullptr;  // owned; destroyed before client_
+
+  // Touched only on the publisher thread (librdkafka runs callbacks inside rd_kafka_poll).
+  std::vector<QueuedReport> failed_;
+  std::string last_error_;
+  std::string fatal_error_;  // set by onError; the producer cannot continue
+  common::Backoff backoff_;
+  common::RateLimiter failure_log_{std::chrono::seconds(10)};
+
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<bool> broker_up_{true};
+};
+
+}  // namespace webmon::producer

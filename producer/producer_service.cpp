@@ -1,0 +1,105 @@
+#include "producer/producer_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "common/version.h"
+#include "producer/curl_prober.h"
+#include "producer/kafka_publisher.h"
+#include "producer/probe_scheduler.h"
+#include "producer/report_queue.h"
+
+namespace webmon::producer {
+namespace {
+
+using Clock = ProbeScheduler::Clock;
+constexpr auto kMaxIdleWait = std::chrono::milliseconds(1000);
+constexpr auto kStatsInterval = std::chrono::seconds(60);
+
+}  // namespace
+
+ProducerService::ProducerService(common::Config config, common::ShutdownSignal& shutdown)
+    : config_(std::move(config)), shutdown_(shutdown) {}
+
+ProducerTotals ProducerService::run() {
+  ProducerTotals totals;
+  ReportQueue queue(config_.producer.queue_limit);
+  KafkaPublisher publisher(config_.kafka, config_.producer, queue);
+  std::atomic<bool> stop_publisher{false};
+  std::exception_ptr publisher_failure;
+  std::thread publisher_thread([&] {
+    try {
+      totals.undelivered = publisher.run(stop_publisher);
+    } catch (...) {
+      publisher_failure = std::current_exception();
+      shutdown_.request();
+    }
+  });
+
+  const auto& urls = config_.monitored_urls;
+  ProbeScheduler scheduler;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    scheduler.add(i, urls[i].period, spreadOffset(urls[i].url, urls[i].period), start);
+  }
+  CurlProber prober(std::string("webmon/") + common::kVersion);
+  std::vector<ProbeResult> finished;
+  auto next_stats = start + kStatsInterval;
+  spdlog::info("probing {} urls; kafka {} topic {}; queue limit {}", urls.size(),
+               config_.kafka.bootstrapList(), config_.kafka.topic, queue.limit());
+
+  auto collect = [&] {
+    for (const auto& result : finished) {
+      const auto& url = urls[result.target];
+      auto report = buildReport(result, url, config_.producer.producer_id);
+      ++totals.probes;
+      if (report.ok) ++totals.probes_ok;
+      spdlog::debug("probe url={} ok={} status={} ms={:.1f}{}", url.url, report.ok,
+                    report.http_status.value_or(0), report.response_time_ms,
+                    report.error ? " error=" + std::string(errorKindName(report.error->kind)) +
+                                       ": " + report.error->message
+                                 : "");
+      queue.push(QueuedReport{url.url, common::encodeReport(report)});
+    }
+    finished.clear();
+  };
+
+  while (!shutdown_.requested()) {
+    auto now = Clock::now();
+    while (prober.inFlight() < config_.producer.max_concurrent_probes) {
+      auto due = scheduler.popDue(now);
+      if (!due) break;
+      prober.start(due->target, urls[due->target], due->planned);
+    }
+    auto wait = kMaxIdleWait;
+    if (auto next = scheduler.nextDue(); next && prober.inFlight() <
+                                                     config_.producer.max_concurrent_probes) {
+      wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*next - now),
+                        std::chrono::milliseconds(0), kMaxIdleWait);
+    }
+    prober.poll(wait, shutdown_.fd(), finished);
+    collect();
+    if (now >= next_stats) {
+      next_stats = now + kStatsInterval;
+      spdlog::info("stats probes={} ok={} queued={} delivered={} dropped={} skipped_runs={} "
+                   "kafka={}",
+                   totals.probes, totals.probes_ok, queue.size(), publisher.delivered(),
+                   queue.dropped(), scheduler.skippedRuns(), publisher.brokerUp() ? "up" : "down");
+    }
+  }
+
+  spdlog::info("shutting down: no new probes; waiting for {} in flight", prober.inFlight());
+  while (prober.inFlight() > 0) {
+    prober.poll(std::chrono::milliseconds(100), -1, finished);
+    collect();
+  }
+  stop_publisher = true;
+  publisher_thread.join();
+  if (publisher_failure) std::rethrow_exception(publisher_failure);
+  totals.delivered = publisher.delivered();
+  totals.dropped = queue.dropped();
+  return totals;
+}
+
+}  // namespace webmon::producer

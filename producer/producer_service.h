@@ -1,0 +1,31 @@
+#pragma once
+// The producer's main loop: schedules probes, runs them, queues their reports for Kafka.
+
+#include <atomic>
+#include <cstdint>
+
+#include "common/config.h"
+#include "common/shutdown_signal.h"
+
+namespace webmon::producer {
+
+struct ProducerTotals {
+  std::uint64_t probes = 0;
+  std::uint64_t probes_ok = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;      // oldest reports dropped because the queue was full
+  std::uint64_t undelivered = 0;  // still queued when the shutdown timeout ran out
+};
+
+class ProducerService {
+ public:
+  ProducerService(common::Config config, common::ShutdownSignal& shutdown);
+  /// Runs until a shutdown is requested, then drains in-flight probes and flushes to Kafka.
+  ProducerTotals run();
+
+ private:
+  common::Config config_;
+  common::ShutdownSignal& shutdown_;
+};
+
+}  // namespace webmon::producer

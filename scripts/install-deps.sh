@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package webmon needs to build, test and run locally.
+# Safe to run repeatedly: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang-format
+  # libraries the services link (see README "Dependencies")
+  librdkafka-dev libpqxx-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libcli11-dev libcpp-httplib-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # servers and tools the tests and the local run start
+  postgresql postgresql-client kcat supervisor procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

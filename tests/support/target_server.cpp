@@ -1,0 +1,130 @@
+// webmon-target-server: local HTTP targets for the demo and the tests (loopback only).
+//
+//   GET /ok              200 "ok"
+//   GET /status/<code>   that status code
+//   GET /delay/<ms>      200 after <ms> milliseconds
+//   GET /hits            how many requests each path has had, one "path count" per line
+//
+// With --silent-port-file it also opens a second port that accepts TCP connections but never
+// answers, the classic hung server a probe must time out on.
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+httplib::Server* g_server = nullptr;
+
+bool writeAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << text << '\n';
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+// Listens, never accepts: the kernel completes the handshake, the request is never read.
+int openSilentPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(fd, 4096) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int portOf(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0;
+  std::string port_file;
+  std::string silent_port_file;
+  CLI::App app("Local HTTP targets for webmon's demo and tests (127.0.0.1 only).",
+               "webmon-target-server");
+  app.add_option("--port", port, "Port to listen on (0: any free port)");
+  app.add_option("--port-file", port_file, "Write the chosen port to this file");
+  app.add_option("--silent-port-file", silent_port_file,
+                 "Also open a port that never answers and write it to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  std::mutex hits_mutex;
+  std::map<std::string, long> hits;
+  httplib::Server server;
+  server.set_logger([&](const httplib::Request& request, const httplib::Response&) {
+    std::lock_guard lock(hits_mutex);
+    ++hits[request.path];
+  });
+  server.Get("/ok", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
+  });
+  server.Get(R"(/status/(\d{3}))", [](const httplib::Request& request, httplib::Response& response) {
+    response.status = std::stoi(request.matches[1]);
+    response.set_content("status " + std::string(request.matches[1]) + "\n", "text/plain");
+  });
+  server.Get(R"(/delay/(\d{1,6}))", [](const httplib::Request& request, httplib::Response& response) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(request.matches[1])));
+    response.set_content("ok\n", "text/plain");
+  });
+  server.Get("/hits", [&](const httplib::Request&, httplib::Response& response) {
+    std::lock_guard lock(hits_mutex);
+    std::string body;
+    for (const auto& [path, count] : hits) body += path + " " + std::to_string(count) + "\n";
+    response.set_content(body, "text/plain");
+  });
+
+  int silent_fd = -1;
+  if (!silent_port_file.empty()) {
+    silent_fd = openSilentPort();
+    if (silent_fd < 0 || !writeAtomically(silent_port_file, std::to_string(portOf(silent_fd)))) {
+      std::cerr << "webmon-target-server: cannot open the silent port\n";
+      return 1;
+    }
+  }
+  if (port == 0) {
+    port = server.bind_to_any_port("127.0.0.1");
+  } else if (!server.bind_to_port("127.0.0.1", port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    std::cerr << "webmon-target-server: cannot listen on 127.0.0.1\n";
+    return 1;
+  }
+  if (!port_file.empty() && !writeAtomically(port_file, std::to_string(port))) {
+    std::cerr << "webmon-target-server: cannot write " << port_file << '\n';
+    return 1;
+  }
+  std::cerr << "webmon-target-server: http://127.0.0.1:" << port << "/ok" << std::endl;
+  g_server = &server;
+  std::signal(SIGTERM, [](int) { g_server->stop(); });
+  std::signal(SIGINT, [](int) { g_server->stop(); });
+  server.listen_after_bind();
+  if (silent_fd >= 0) close(silent_fd);
+  return 0;
+}
