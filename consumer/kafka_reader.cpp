@@ -1,0 +1,125 @@
+#include "consumer/kafka_reader.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace webmon::consumer {
+namespace {
+
+std::map<std::string, std::string> consumerDefaults(const common::ConsumerConfig& config) {
+  return {
+      {"group.id", config.group_id},
+      // Offsets are committed by us, after the PostgreSQL transaction commits, never before.
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // A new group starts at the oldest report still on the topic, not only new ones.
+      {"auto.offset.reset", "earliest"},
+      {"session.timeout.ms", std::to_string(config.session_timeout.count())},
+      {"heartbeat.interval.ms", std::to_string(std::max<long long>(
+                                    100, config.session_timeout.count() / 3))},
+      {"enable.partition.eof", "false"},
+  };
+}
+
+bool stopRequested(int stop_fd) {
+  if (stop_fd < 0) return false;
+  pollfd item{stop_fd, POLLIN, 0};
+  return ::poll(&item, 1, 0) > 0;
+}
+
+}  // namespace
+
+KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer) {
+  auto conf = common::makeKafkaConf(kafka, consumerDefaults(consumer));
+  client_ = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
+  // One queue for messages, rebalances and errors, all served by consumer_poll.
+  rd_kafka_poll_set_consumer(client_.get());
+  common::RdKafkaPartitionListPtr topics{rd_kafka_topic_partition_list_new(1)};
+  rd_kafka_topic_partition_list_add(topics.get(), kafka.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto error = rd_kafka_subscribe(client_.get(), topics.get())) {
+    throw common::KafkaError("cannot subscribe to topic " + kafka.topic + ": " +
+                             rd_kafka_err2str(error));
+  }
+}
+
+KafkaReader::~KafkaReader() { close(); }
+
+std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max,
+                                                    std::chrono::milliseconds wait, int stop_fd) {
+  std::vector<ConsumedMessage> batch;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // Poll in short slices so a stop request is noticed within ~100 ms.
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  while (batch.size() < max && !stopRequested(stop_fd)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    rd_kafka_message_t* message =
+        rd_kafka_consumer_poll(client_.get(), static_cast<int>(std::min(left, kSlice).count()));
+    if (message == nullptr) continue;
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Consumer errors are informational: librdkafka recovers by itself.
+      std::uint64_t suppressed = 0;
+      if (error_log_.allow(suppressed)) {
+        spdlog::warn("kafka consumer: {} ({} similar suppressed)",
+                     rd_kafka_message_errstr(message), suppressed);
+      }
+      rd_kafka_message_destroy(message);
+      continue;
+    }
+    ConsumedMessage consumed;
+    consumed.position.topic = rd_kafka_topic_name(message->rkt);
+    consumed.position.partition = message->partition;
+    consumed.position.offset = message->offset;
+    if (message->payload != nullptr) {
+      consumed.payload.assign(static_cast<const char*>(message->payload), message->len);
+    }
+    rd_kafka_message_destroy(message);
+    batch.push_back(std::move(consumed));
+  }
+  return batch;
+}
+
+bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offsets;
+  for (const auto& message : batch) {
+    auto& next = next_offsets[{message.position.topic, message.position.partition}];
+    next = std::max(next, message.position.offset + 1);
+  }
+  if (next_offsets.empty()) return true;
+  common::RdKafkaPartitionListPtr offsets{
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()))};
+  for (const auto& [key, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(offsets.get(), key.first.c_str(), key.second)->offset =
+        offset;
+  }
+  const auto error = rd_kafka_commit(client_.get(), offsets.get(), 0 /* synchronous */);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("kafka refused the offset commit ({}); the rows are stored, so the "
+                 "redelivered messages will be skipped as duplicates",
+                 rd_kafka_err2str(error));
+    return false;
+  }
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& partition = offsets->elems[i];
+    if (partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::warn("kafka refused the offset commit for {}/{} ({}); its messages will be "
+                   "redelivered and skipped as duplicates",
+                   partition.topic, partition.partition, rd_kafka_err2str(partition.err));
+      return false;
+    }
+  }
+  return true;
+}
+
+void KafkaReader::close() {
+  if (closed_ || !client_) return;
+  closed_ = true;
+  if (auto error = rd_kafka_consumer_close(client_.get())) {
+    spdlog::warn("kafka consumer did not leave its group cleanly: {}", rd_kafka_err2str(error));
+  }
+}
+
+}  // namespace webmon::consumer
