@@ -334,17 +334,18 @@ std::string DbConfig::describe() const {
 }
 
 std::string maskPassword(std::string_view connection_string) {
-  std::string text(connection_string);
-  // URI form: postgresql://user:secret@host/db
-  static const std::regex uri_password(R"(^(\w+://[^:/@]*:)[^@]*@)");
-  text = std::regex_replace(text, uri_password, "$1***@");
+  const std::string text(connection_string);
+  if (text.find("://") != std::string::npos) {
+    // URI form: postgresql://user:secret@host/db?password=secret
+    static const std::regex uri_password(R"(^(\w+://[^:/@]*:)[^@]*@)");
+    static const std::regex query_password(R"(([?&]password=)[^&]*)", std::regex::icase);
+    return std::regex_replace(std::regex_replace(text, uri_password, "$1***@"), query_password,
+                              "$1***");
+  }
   // Key/value form, quoted or not: password='a b' or password=secret
   static const std::regex kv_password(R"((password\s*=\s*)('([^'\\]|\\.)*'|\S+))",
                                       std::regex::icase);
-  text = std::regex_replace(text, kv_password, "$1***");
-  // URI query parameter: ?password=secret
-  static const std::regex query_password(R"(([?&]password=)[^&]*)", std::regex::icase);
-  return std::regex_replace(text, query_password, "$1***");
+  return std::regex_replace(text, kv_password, "$1***");
 }
 
 EnvLookup processEnvironment() {

@@ -203,6 +203,49 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
 
 }  // namespace
 
+std::string escapeInvalidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned int min_code = 0;
+    if (lead < 0x80) {
+      length = 1;
+    } else if ((lead & 0xe0) == 0xc0) {
+      length = 2;
+      min_code = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+      length = 3;
+      min_code = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+      length = 4;
+      min_code = 0x10000;
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    unsigned int code = length > 1 ? lead & (0x7f >> length) : lead;
+    for (std::size_t j = 1; valid && j < length; ++j) {
+      const auto next = static_cast<unsigned char>(text[i + j]);
+      valid = (next & 0xc0) == 0x80;
+      code = (code << 6) | (next & 0x3f);
+    }
+    // Reject overlong forms, surrogates and code points past U+10FFFF, as PostgreSQL does.
+    valid = valid && code >= min_code && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+    if (valid && lead != 0) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[lead >> 4];
+      out += kHex[lead & 0x0f];
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string_view errorKindName(ErrorKind kind) {
   return kErrorKindNames.at(static_cast<std::size_t>(kind));
 }
@@ -244,7 +287,8 @@ DecodedReport decodeReport(std::string_view bytes) {
     if (auto colon = message.find(": "); colon != std::string::npos) {
       message = message.substr(colon + 2);
     }
-    result.rejection_reason = "not valid JSON: " + message;
+    // nlohmann quotes the offending bytes, which may be invalid UTF-8 themselves.
+    result.rejection_reason = "not valid JSON: " + escapeInvalidUtf8(message);
     return result;
   }
   result.report = readReport(json, result.rejection_reason);

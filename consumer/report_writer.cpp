@@ -58,7 +58,7 @@ void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
         std::to_string(record.position.offset) + "," +
         tx.quote_raw(reinterpret_cast<const unsigned char*>(record.raw.data()),
                      record.raw.size()) +
-        "," + tx.quote(record.reason) +
+        "," + tx.quote(common::escapeInvalidUtf8(record.reason)) +
         ") ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING");
     result.rejected += static_cast<std::size_t>(r.affected_rows());
   }
@@ -116,6 +116,11 @@ WriteResult ReportWriter::write(const DecodedBatch& batch) {
   } catch (const pqxx::broken_connection& error) {
     connection_.reset();
     throw WriteFailed("lost the postgres connection to " + where_ + ": " + error.what());
+  } catch (const pqxx::argument_error& error) {
+    // libpq refused to quote a value (e.g. bytes that are not valid in the client encoding).
+    // Decoding should make this impossible; if it happens, say so rather than crash.
+    throw WriteFailed("could not build the insert for the batch (" + std::string(error.what()) +
+                      "); this is a webmon bug, please report it");
   } catch (const pqxx::sql_error& error) {
     // A failed statement leaves a connection that may be mid-shutdown (admin shutdown, ...);
     // start the next attempt on a fresh one.

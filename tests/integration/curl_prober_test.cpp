@@ -1,0 +1,152 @@
+// CurlProber against local HTTP targets: statuses, failures, the timeout as a hard cap, and
+// a fresh connection for every probe.
+
+#include "producer/curl_prober.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace webmon::producer {
+namespace {
+
+using std::chrono::milliseconds;
+
+class LocalTargets {
+ public:
+  LocalTargets() {
+    server_.Get("/ok", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex_);
+      client_ports_.insert(request.remote_port);
+      response.set_content("ok", "text/plain");
+    });
+    server_.Get("/fail", [](const httplib::Request&, httplib::Response& response) {
+      response.status = 500;
+    });
+    server_.Get("/moved", [](const httplib::Request&, httplib::Response& response) {
+      response.set_redirect("/ok");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // A port that accepts connections (kernel backlog) but never answers.
+    silent_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(silent_fd_, reinterpret_cast<sockaddr*>(&address), length);
+    listen(silent_fd_, 16);
+    getsockname(silent_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    silent_port_ = ntohs(address.sin_port);
+  }
+  ~LocalTargets() {
+    server_.stop();
+    thread_.join();
+    close(silent_fd_);
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::string silentUrl() const { return "http://127.0.0.1:" + std::to_string(silent_port_) + "/"; }
+  std::size_t distinctClientPorts() {
+    std::lock_guard lock(mutex_);
+    return client_ports_.size();
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  int silent_fd_ = -1;
+  int silent_port_ = 0;
+  std::mutex mutex_;
+  std::set<int> client_ports_;
+};
+
+common::MonitoredUrl target(const std::string& url, milliseconds timeout = milliseconds(2000)) {
+  common::MonitoredUrl m;
+  m.url = url;
+  m.name = url;
+  m.timeout = timeout;
+  m.period = timeout * 2;
+  return m;
+}
+
+// Runs the probes to completion and returns their reports in the order of `urls`.
+std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
+  CurlProber prober("webmon-test");
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    prober.start(i, urls[i], ProbeScheduler::Clock::now());
+  }
+  std::vector<ProbeResult> finished;
+  const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
+  while (prober.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
+    prober.poll(milliseconds(100), -1, finished);
+  }
+  EXPECT_EQ(prober.inFlight(), 0u);
+  std::vector<common::ProbeReport> reports(urls.size());
+  for (const auto& result : finished) {
+    reports[result.target] = buildReport(result, urls[result.target], "test");
+  }
+  return reports;
+}
+
+TEST(CurlProber, ReportsStatusesAndFailureKinds) {
+  LocalTargets targets;
+  const auto reports = probeAll({target(targets.url("/ok")), target(targets.url("/fail")),
+                                 target("http://127.0.0.1:1/"),
+                                 target(targets.silentUrl(), milliseconds(500))});
+  EXPECT_TRUE(reports[0].ok);
+  EXPECT_EQ(reports[0].http_status, 200);
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(reports[1].http_status, 500);
+  EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Http);
+  ASSERT_TRUE(reports[2].error);
+  EXPECT_EQ(reports[2].error->kind, common::ErrorKind::Connect);
+  ASSERT_TRUE(reports[3].error);
+  EXPECT_EQ(reports[3].error->kind, common::ErrorKind::Timeout);
+}
+
+// The timeout caps the whole probe even when the server accepts and then says nothing.
+TEST(CurlProber, TimeoutIsAHardCapOnTheProbe) {
+  LocalTargets targets;
+  const auto reports = probeAll({target(targets.silentUrl(), milliseconds(300))});
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[0].error->kind, common::ErrorKind::Timeout);
+  EXPECT_GE(reports[0].response_time_ms, 290.0);
+  EXPECT_LT(reports[0].response_time_ms, 1300.0);
+}
+
+TEST(CurlProber, EveryProbeOpensItsOwnConnection) {
+  LocalTargets targets;
+  CurlProber prober("webmon-test");
+  const auto ok = target(targets.url("/ok"));
+  std::vector<ProbeResult> finished;
+  for (int i = 0; i < 3; ++i) {  // one after another: a pooled connection would be reused
+    prober.start(0, ok, ProbeScheduler::Clock::now());
+    while (prober.inFlight() > 0) prober.poll(milliseconds(100), -1, finished);
+  }
+  ASSERT_EQ(finished.size(), 3u);
+  EXPECT_EQ(targets.distinctClientPorts(), 3u);
+}
+
+TEST(CurlProber, FollowsRedirectsOnlyWhenConfigured) {
+  LocalTargets targets;
+  auto no_follow = target(targets.url("/moved"));
+  auto follow = no_follow;
+  follow.follow_redirects = true;
+  const auto reports = probeAll({no_follow, follow});
+  EXPECT_EQ(reports[0].http_status, 302);
+  EXPECT_TRUE(reports[0].ok);  // 3xx counts as up
+  EXPECT_EQ(reports[1].http_status, 200);
+}
+
+}  // namespace
+}  // namespace webmon::producer

@@ -1,0 +1,155 @@
+// ReportWriter against a real (throwaway) PostgreSQL: one transaction per batch, idempotent
+// on the report id, rejected messages kept byte for byte.
+
+#include "consumer/report_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+
+#include "consumer/migrations.h"
+#include "tests/support/test_env.h"
+
+namespace webmon::consumer {
+namespace {
+
+ReportRecord record(const std::string& url, bool ok, std::int64_t offset) {
+  ReportRecord r;
+  r.report.id = common::newReportId();
+  r.report.url = url;
+  r.report.name = url;
+  r.report.checked_at = *common::parseRfc3339("2026-11-24T10:00:00.250Z");
+  r.report.ok = ok;
+  r.report.http_status = ok ? 200 : 503;
+  r.report.response_time_ms = 4.25;
+  if (!ok) r.report.error = common::ProbeError{common::ErrorKind::Http, "HTTP status 503"};
+  r.report.producer_id = "p1";
+  r.position = {"reports", 2, offset};
+  return r;
+}
+
+long long count(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction tx(c);
+  return tx.exec(sql)[0][0].as<long long>();
+}
+
+class ReportWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WEBMON_REQUIRE_TEST_ENV();
+    db_ = std::make_unique<testing::ScratchDatabase>();
+    writer_ = std::make_unique<ReportWriter>(db_->config());
+    ASSERT_EQ(writer_->migrate(), static_cast<int>(builtInMigrations().size()));
+    check_ = std::make_unique<pqxx::connection>(db_->connectionString());
+  }
+  std::unique_ptr<testing::ScratchDatabase> db_;
+  std::unique_ptr<ReportWriter> writer_;
+  std::unique_ptr<pqxx::connection> check_;  // a second connection sees only committed rows
+};
+
+TEST_F(ReportWriterTest, MigrationsApplyOnceAndAreRecorded) {
+  EXPECT_EQ(writer_->migrate(), 0);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM schema_migrations"),
+            static_cast<long long>(builtInMigrations().size()));
+}
+
+TEST_F(ReportWriterTest, StoresEveryFieldOfABatch) {
+  DecodedBatch batch;
+  batch.reports = {record("http://a/", true, 7), record("http://b/", false, 8)};
+  const auto result = writer_->write(batch);
+  EXPECT_EQ(result.inserted, 2u);
+  EXPECT_EQ(result.duplicates, 0u);
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1(
+      "SELECT url, ok, http_status, response_time_ms, error_kind, error_message, producer_id, "
+      "kafka_topic, kafka_partition, kafka_offset, "
+      "to_char(checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') "
+      "FROM reports WHERE url = 'http://b/'");
+  EXPECT_EQ(row[0].as<std::string>(), "http://b/");
+  EXPECT_FALSE(row[1].as<bool>());
+  EXPECT_EQ(row[2].as<int>(), 503);
+  EXPECT_DOUBLE_EQ(row[3].as<double>(), 4.25);
+  EXPECT_EQ(row[4].as<std::string>(), "http");
+  EXPECT_EQ(row[5].as<std::string>(), "HTTP status 503");
+  EXPECT_EQ(row[6].as<std::string>(), "p1");
+  EXPECT_EQ(row[7].as<std::string>(), "reports");
+  EXPECT_EQ(row[8].as<int>(), 2);
+  EXPECT_EQ(row[9].as<long long>(), 8);
+  EXPECT_EQ(row[10].as<std::string>(), "2026-11-24T10:00:00.250");
+}
+
+// A redelivered batch (offsets not committed before a crash) must add no rows.
+TEST_F(ReportWriterTest, RedeliveredBatchAddsNoDuplicates) {
+  DecodedBatch batch;
+  for (int i = 0; i < 1200; ++i) batch.reports.push_back(record("http://a/", true, i));
+  EXPECT_EQ(writer_->write(batch).inserted, 1200u);
+  const auto again = writer_->write(batch);
+  EXPECT_EQ(again.inserted, 0u);
+  EXPECT_EQ(again.duplicates, 1200u);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 1200);
+}
+
+TEST_F(ReportWriterTest, RejectedMessagesKeepTheirBytesPositionAndReason) {
+  DecodedBatch batch;
+  const std::string raw("\xff\x00{not json", 11);
+  batch.rejected.push_back({{"reports", 1, 42}, raw, "not valid JSON: oops"});
+  EXPECT_EQ(writer_->write(batch).rejected, 1u);
+  EXPECT_EQ(writer_->write(batch).rejected, 0u);  // stored once per topic position
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1(
+      "SELECT kafka_partition, kafka_offset, reason, length(raw), encode(raw, 'hex') "
+      "FROM rejected_reports");
+  EXPECT_EQ(row[0].as<int>(), 1);
+  EXPECT_EQ(row[1].as<long long>(), 42);
+  EXPECT_EQ(row[2].as<std::string>(), "not valid JSON: oops");
+  EXPECT_EQ(row[3].as<int>(), 11);
+  EXPECT_EQ(row[4].as<std::string>(), "ff007b6e6f74206a736f6e");
+}
+
+// One transaction: if any statement fails, none of the batch is visible, and the same batch
+// succeeds once the cause is gone.
+TEST_F(ReportWriterTest, FailedTransactionLeavesNothingAndRetrySucceeds) {
+  {
+    pqxx::nontransaction tx(*check_);
+    tx.exec(
+        "CREATE FUNCTION fail_once() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.url = 'http://poison/' AND NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = "
+        "'poison_passed') THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ "
+        "LANGUAGE plpgsql");
+    tx.exec("CREATE TRIGGER fail_once BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION "
+            "fail_once()");
+  }
+  DecodedBatch batch;
+  for (int i = 0; i < 600; ++i) batch.reports.push_back(record("http://a/", true, i));
+  batch.reports.push_back(record("http://poison/", true, 600));
+  batch.rejected.push_back({{"reports", 2, 601}, "junk", "not valid JSON"});
+  EXPECT_THROW(writer_->write(batch), WriteFailed);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 0);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM rejected_reports"), 0);
+  {
+    pqxx::nontransaction tx(*check_);
+    tx.exec("CREATE TABLE poison_passed ()");
+  }
+  EXPECT_EQ(writer_->write(batch).inserted, 601u);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 601);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM rejected_reports"), 1);
+}
+
+TEST_F(ReportWriterTest, UnreachableDatabaseIsAWriteFailedThatNamesItWithoutThePassword) {
+  auto config = db_->config();
+  config.port = 1;  // nothing listens there
+  config.password = "hunter2";
+  ReportWriter writer(config);
+  try {
+    writer.write(DecodedBatch{});
+    FAIL() << "expected WriteFailed";
+  } catch (const WriteFailed& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("127.0.0.1:1"), std::string::npos) << message;
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace webmon::consumer

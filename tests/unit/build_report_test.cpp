@@ -1,0 +1,75 @@
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include "producer/curl_prober.h"
+
+namespace webmon::producer {
+namespace {
+
+using common::ErrorKind;
+
+common::ProbeReport judge(CURLcode code, long status) {
+  ProbeResult result;
+  result.curl_code = code;
+  result.http_status = status;
+  result.total_ms = 12.0;
+  result.error_detail = code == CURLE_OK ? "" : curl_easy_strerror(code);
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  url.name = "local";
+  return buildReport(result, url, "p1");
+}
+
+TEST(BuildReport, SuccessfulAndRedirectStatusesAreUp) {
+  for (long status : {200L, 204L, 301L, 399L}) {
+    const auto report = judge(CURLE_OK, status);
+    EXPECT_TRUE(report.ok) << status;
+    EXPECT_FALSE(report.error) << status;
+    EXPECT_EQ(report.http_status, static_cast<int>(status));
+  }
+}
+
+TEST(BuildReport, ErrorStatusesAreDownWithKindHttp) {
+  for (long status : {100L, 404L, 500L, 503L}) {
+    const auto report = judge(CURLE_OK, status);
+    EXPECT_FALSE(report.ok) << status;
+    ASSERT_TRUE(report.error);
+    EXPECT_EQ(report.error->kind, ErrorKind::Http);
+    EXPECT_EQ(report.error->message, "HTTP status " + std::to_string(status));
+  }
+}
+
+TEST(BuildReport, TransportFailuresGetTheirKindAndNoStatus) {
+  const std::vector<std::pair<CURLcode, ErrorKind>> cases = {
+      {CURLE_OPERATION_TIMEDOUT, ErrorKind::Timeout},
+      {CURLE_COULDNT_RESOLVE_HOST, ErrorKind::Dns},
+      {CURLE_COULDNT_CONNECT, ErrorKind::Connect},
+      {CURLE_PEER_FAILED_VERIFICATION, ErrorKind::Tls},
+      {CURLE_SSL_CONNECT_ERROR, ErrorKind::Tls},
+      {CURLE_GOT_NOTHING, ErrorKind::Protocol},
+      {CURLE_RECV_ERROR, ErrorKind::Protocol},
+      {CURLE_TOO_MANY_REDIRECTS, ErrorKind::Protocol},
+      {CURLE_OUT_OF_MEMORY, ErrorKind::Other},
+  };
+  for (const auto& [code, kind] : cases) {
+    const auto report = judge(code, 0);
+    EXPECT_FALSE(report.ok);
+    ASSERT_TRUE(report.error);
+    EXPECT_EQ(report.error->kind, kind) << curl_easy_strerror(code);
+    EXPECT_FALSE(report.error->message.empty());
+    EXPECT_FALSE(report.http_status);
+  }
+}
+
+TEST(BuildReport, CarriesIdentityAndTiming) {
+  const auto report = judge(CURLE_OK, 200);
+  EXPECT_TRUE(common::isUuid(report.id));
+  EXPECT_EQ(report.url, "http://127.0.0.1/");
+  EXPECT_EQ(report.name, "local");
+  EXPECT_EQ(report.producer_id, "p1");
+  EXPECT_DOUBLE_EQ(report.response_time_ms, 12.0);
+  EXPECT_NE(judge(CURLE_OK, 200).id, report.id);
+}
+
+}  // namespace
+}  // namespace webmon::producer

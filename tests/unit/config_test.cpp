@@ -1,0 +1,214 @@
+#include "common/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "common/config_error.h"
+
+namespace webmon::common {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+EnvLookup noEnvironment() {
+  return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+}
+
+EnvLookup environment(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::vector<std::string> problemsOf(const std::string& json, const EnvLookup& env = noEnvironment()) {
+  try {
+    parseConfig(json, env);
+  } catch (const ConfigError& error) {
+    return error.problems();
+  }
+  return {};
+}
+
+const char* kMinimal = R"({
+  "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+  "monitored_urls": [{"url": "http://127.0.0.1:8080/ok"}]
+})";
+
+TEST(Config, MinimalConfigGetsDocumentedDefaults) {
+  const Config config = parseConfig(kMinimal, noEnvironment());
+  EXPECT_EQ(config.kafka.bootstrapList(), "127.0.0.1:9092");
+  EXPECT_EQ(config.kafka.topic, "webmon.reports");
+  ASSERT_EQ(config.monitored_urls.size(), 1u);
+  const auto& url = config.monitored_urls[0];
+  EXPECT_EQ(url.timeout, std::chrono::seconds(10));
+  EXPECT_EQ(url.period, std::chrono::seconds(60));
+  EXPECT_EQ(url.name, "http://127.0.0.1:8080/ok");
+  EXPECT_FALSE(url.follow_redirects);
+  EXPECT_EQ(config.producer.queue_limit, 100000u);
+  EXPECT_FALSE(config.producer.producer_id.empty());
+  EXPECT_EQ(config.consumer.group_id, "webmon-consumer");
+  EXPECT_EQ(config.db.port, 5432);
+}
+
+TEST(Config, ReadsEverySection) {
+  const Config config = parseConfig(R"({
+    "kafka": {"host": "kafka.internal", "port": 9093, "topic": "probes", "client_id": "c1",
+              "ssl_cafile": "/etc/ca.pem", "ssl_certfile": "/etc/c.pem", "ssl_keyfile": "/etc/k.pem",
+              "properties": {"linger.ms": 5, "enable.ssl.certificate.verification": true}},
+    "db": {"host": "db", "port": 6543, "db_name": "mon", "user": "u", "password": "p",
+           "sslmode": "verify-full", "sslrootcert": "/etc/root.crt"},
+    "monitored_urls": [{"url": "https://example.test/", "name": "ex", "timeout": 2.5, "period": 30,
+                        "follow_redirects": true, "max_redirects": 3}],
+    "logging": {"level": "debug", "file": "/var/log/webmon/{service}.log", "max_file_size_mb": 2,
+                "max_files": 3},
+    "producer": {"id": "p1", "queue_limit": 50, "max_concurrent_probes": 10, "delivery_timeout": 5,
+                 "shutdown_timeout": 3},
+    "consumer": {"group_id": "g", "batch_max_messages": 10, "batch_max_wait": 0.25,
+                 "session_timeout": 6}
+  })",
+                                    noEnvironment());
+  EXPECT_EQ(config.kafka.bootstrapList(), "kafka.internal:9093");
+  EXPECT_EQ(config.kafka.properties.at("linger.ms"), "5");
+  EXPECT_EQ(config.kafka.properties.at("enable.ssl.certificate.verification"), "true");
+  EXPECT_EQ(config.kafka.ssl_keyfile, "/etc/k.pem");
+  EXPECT_EQ(config.db.sslmode, "verify-full");
+  EXPECT_EQ(config.monitored_urls[0].timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.monitored_urls[0].max_redirects, 3);
+  EXPECT_EQ(config.logging.max_file_size_bytes, 2u * 1024 * 1024);
+  EXPECT_EQ(config.producer.delivery_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config.consumer.batch_max_wait, std::chrono::milliseconds(250));
+}
+
+TEST(Config, PeriodNotGreaterThanTimeoutNamesPathRuleAndValue) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/"}, {"url": "http://b/"}, {"url": "http://c/"},
+      {"url": "http://d/", "timeout": 10, "period": 5}]})"),
+              ElementsAre("monitored_urls[3].period: must be greater than timeout (10), got 5"));
+}
+
+// The issue's acceptance case: five different mistakes, five path-named messages, all at once.
+TEST(Config, ReportsEveryProblemAtOnce) {
+  const auto problems = problemsOf(R"({
+    "kafka": {"bootstrap_servers": ["no-port-here"]},
+    "db": {"port": 70000},
+    "monitored_urls": [
+      {"url": "ftp://files.example/"},
+      {"url": "http://ok.example/", "timeout": -1},
+      {"url": "http://ok.example/"}
+    ],
+    "loging": {}
+  })");
+  EXPECT_THAT(problems,
+              ElementsAre(HasSubstr("loging: unknown key"),
+                          "kafka.bootstrap_servers[0]: must be host:port, got \"no-port-here\"",
+                          "db.port: must be between 1 and 65535, got 70000",
+                          "monitored_urls[0].url: must start with http:// or https://, got "
+                          "\"ftp://files.example/\"",
+                          "monitored_urls[1].timeout: must be greater than 0 seconds, got -1",
+                          "monitored_urls[2].url: duplicates monitored_urls[1].url, got "
+                          "\"http://ok.example/\""));
+}
+
+TEST(Config, RejectsUnknownKeysBecauseTheyAreUsuallyTypos) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
+                             "monitored_urls": [{"url": "http://a/", "perod": 30}]})"),
+              ElementsAre(HasSubstr("monitored_urls[0].perod: unknown key (allowed here: url,")));
+}
+
+TEST(Config, RequiresKafkaAndUrls) {
+  EXPECT_THAT(problemsOf("{}"),
+              ElementsAre("kafka: is required", "monitored_urls: is required"));
+}
+
+TEST(Config, WrongTypesAreNamed) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": "k:1"},
+                             "monitored_urls": [{"url": 5, "follow_redirects": "yes"}, 7]})"),
+              ElementsAre("kafka.bootstrap_servers: must be an array, got a string",
+                          "monitored_urls[0].url: must be a string, got 5",
+                          "monitored_urls[0].follow_redirects: must be true or false, got \"yes\"",
+                          "monitored_urls[1]: must be an object with at least a \"url\", got 7"));
+}
+
+TEST(Config, TimeoutAtOrAboveDefaultPeriodNeedsAPeriod) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
+                             "monitored_urls": [{"url": "http://a/", "timeout": 60}]})"),
+              ElementsAre("monitored_urls[0].timeout: must be less than period (default 60), "
+                          "got 60"));
+}
+
+TEST(Config, InvalidJsonSaysWhere) {
+  EXPECT_THAT(problemsOf("{\n  \"kafka\": {,\n}"),
+              ElementsAre(HasSubstr("not valid JSON at line 2, column 13")));
+}
+
+TEST(Config, InvalidUtf8IsAConfigErrorNotACrash) {
+  EXPECT_THAT(problemsOf("{\"kafka\": {\"topic\": \"\xff\xfe\"}}"),
+              ElementsAre(HasSubstr("not valid JSON")));
+}
+
+TEST(Config, TopLevelMustBeAnObject) {
+  EXPECT_THAT(problemsOf("[1, 2]"), ElementsAre(HasSubstr("must be a JSON object")));
+}
+
+TEST(Config, BootstrapListOrHostPortButNotBoth) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"], "host": "k", "port": 1},
+                             "monitored_urls": []})"),
+              ElementsAre("kafka.host: give either bootstrap_servers or host + port, not both"));
+}
+
+TEST(Config, SecretsComeFromTheEnvironment) {
+  const Config config = parseConfig(
+      R"({"kafka": {"bootstrap_servers": ["k:1"]}, "db": {"password": "in-file"},
+          "monitored_urls": []})",
+      environment({{"WEBMON_DB_PASSWORD", "from-env"},
+                   {"WEBMON_KAFKA_SASL_PASSWORD", "sasl-secret"},
+                   {"WEBMON_KAFKA_BOOTSTRAP_SERVERS", "a:1,b:2"}}));
+  EXPECT_EQ(config.db.password, "from-env");
+  EXPECT_EQ(config.kafka.properties.at("sasl.password"), "sasl-secret");
+  EXPECT_EQ(config.kafka.bootstrapList(), "a:1,b:2");
+}
+
+TEST(Config, BootstrapFromEnvironmentAloneIsEnough) {
+  const Config config = parseConfig(R"({"kafka": {}, "monitored_urls": []})",
+                                    environment({{"WEBMON_KAFKA_BOOTSTRAP_SERVERS", "a:1"}}));
+  EXPECT_EQ(config.kafka.bootstrapList(), "a:1");
+}
+
+TEST(Config, PasswordOfWrongTypeIsNotEchoed) {
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
+                                       "db": {"password": 123456789}, "monitored_urls": []})");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "db.password: must be a string");
+}
+
+TEST(Config, VerifyFullNeedsARootCertificate) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
+                             "db": {"sslmode": "verify-full"}, "monitored_urls": []})"),
+              ElementsAre("db.sslrootcert: is required when sslmode is verify-full"));
+}
+
+TEST(DbConfig, ConnectionStringQuotesValuesAndDescribeHidesThePassword) {
+  DbConfig db;
+  db.host = "db.local";
+  db.password = "it's \\ secret";
+  const std::string text = db.connectionString();
+  EXPECT_THAT(text, HasSubstr("host='db.local'"));
+  EXPECT_THAT(text, HasSubstr("password='it\\'s \\\\ secret'"));
+  EXPECT_THAT(db.describe(), ::testing::Not(HasSubstr("secret")));
+}
+
+TEST(MaskPassword, CoversKeyValueAndUriForms) {
+  EXPECT_EQ(maskPassword("host=a password=hunter2 user=b"), "host=a password=*** user=b");
+  EXPECT_EQ(maskPassword("host=a password='two words' user=b"), "host=a password=*** user=b");
+  EXPECT_EQ(maskPassword("postgresql://me:hunter2@db:5432/x"), "postgresql://me:***@db:5432/x");
+  EXPECT_EQ(maskPassword("postgresql://db/x?password=hunter2&sslmode=require"),
+            "postgresql://db/x?password=***&sslmode=require");
+}
+
+}  // namespace
+}  // namespace webmon::common

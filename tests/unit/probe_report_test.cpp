@@ -1,0 +1,172 @@
+#include "common/probe_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace webmon::common {
+namespace {
+
+using ::testing::HasSubstr;
+
+ProbeReport sampleReport() {
+  ProbeReport report;
+  report.id = "0b7e1f4c-4a51-4c8e-9d0b-2f5a6c7d8e9f";
+  report.url = "https://example.test/health";
+  report.name = "example";
+  report.checked_at = *parseRfc3339("2026-11-24T10:00:00.123Z");
+  report.ok = false;
+  report.http_status = 503;
+  report.response_time_ms = 12.5;
+  report.error = ProbeError{ErrorKind::Http, "HTTP status 503"};
+  report.producer_id = "host-a";
+  return report;
+}
+
+TEST(ProbeReport, EncodesTheDocumentedFields) {
+  const auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  EXPECT_EQ(json["schema_version"], 1);
+  EXPECT_EQ(json["id"], "0b7e1f4c-4a51-4c8e-9d0b-2f5a6c7d8e9f");
+  EXPECT_EQ(json["checked_at"], "2026-11-24T10:00:00.123Z");
+  EXPECT_EQ(json["ok"], false);
+  EXPECT_EQ(json["http_status"], 503);
+  EXPECT_EQ(json["response_time_ms"], 12.5);
+  EXPECT_EQ(json["error"]["kind"], "http");
+  EXPECT_EQ(json["error"]["message"], "HTTP status 503");
+  EXPECT_EQ(json["producer_id"], "host-a");
+  EXPECT_EQ(json.size(), 10u);
+}
+
+TEST(ProbeReport, RoundTripsThroughTheDecoder) {
+  const auto original = sampleReport();
+  const auto decoded = decodeReport(encodeReport(original));
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  const auto& r = *decoded.report;
+  EXPECT_EQ(r.id, original.id);
+  EXPECT_EQ(r.url, original.url);
+  EXPECT_EQ(r.name, original.name);
+  EXPECT_EQ(r.checked_at, original.checked_at);
+  EXPECT_EQ(r.http_status, original.http_status);
+  EXPECT_DOUBLE_EQ(r.response_time_ms, original.response_time_ms);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->kind, ErrorKind::Http);
+}
+
+TEST(ProbeReport, SuccessfulReportHasNullErrorAndStatus) {
+  auto report = sampleReport();
+  report.ok = true;
+  report.error.reset();
+  report.http_status = 200;
+  const auto json = nlohmann::json::parse(encodeReport(report));
+  EXPECT_TRUE(json["error"].is_null());
+  EXPECT_TRUE(decodeReport(json.dump()).report);
+}
+
+TEST(ProbeReport, NameDefaultsToUrlWhenAbsent) {
+  auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  json.erase("name");
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report);
+  EXPECT_EQ(decoded.report->name, "https://example.test/health");
+}
+
+struct RejectCase {
+  const char* what;
+  std::function<void(nlohmann::json&)> mutate;
+  const char* reason;
+};
+
+class ProbeReportRejects : public ::testing::TestWithParam<RejectCase> {};
+
+TEST_P(ProbeReportRejects, WithAReasonAnOperatorCanAct) {
+  auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  GetParam().mutate(json);
+  const auto decoded = decodeReport(json.dump());
+  EXPECT_FALSE(decoded.report);
+  EXPECT_THAT(decoded.rejection_reason, HasSubstr(GetParam().reason));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ProbeReportRejects,
+    ::testing::Values(
+        RejectCase{"missing id", [](auto& j) { j.erase("id"); }, "missing field \"id\""},
+        RejectCase{"bad id", [](auto& j) { j["id"] = "not-a-uuid"; }, "must be a UUID"},
+        RejectCase{"url type", [](auto& j) { j["url"] = 5; }, "\"url\" must be a string"},
+        RejectCase{"empty url", [](auto& j) { j["url"] = ""; }, "\"url\" must not be empty"},
+        RejectCase{"time", [](auto& j) { j["checked_at"] = "yesterday"; }, "RFC 3339"},
+        RejectCase{"ok type", [](auto& j) { j["ok"] = "false"; }, "\"ok\" must be true or false"},
+        RejectCase{"status", [](auto& j) { j["http_status"] = 42; }, "from 100 to 999"},
+        RejectCase{"elapsed", [](auto& j) { j["response_time_ms"] = -1; }, "must be a number >= 0"},
+        RejectCase{"kind", [](auto& j) { j["error"]["kind"] = "gremlins"; }, "not a known kind"},
+        RejectCase{"error type", [](auto& j) { j["error"] = "oops"; }, "null or an object"},
+        RejectCase{"ok+error", [](auto& j) { j["ok"] = true; }, "ok=true must have error=null"},
+        RejectCase{"no why", [](auto& j) { j["error"] = nullptr; }, "must say why"},
+        RejectCase{"future", [](auto& j) { j["schema_version"] = 99; }, "upgrade webmon-consumer"},
+        RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
+        RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
+    [](const ::testing::TestParamInfo<RejectCase>& param_info) {
+      std::string name = param_info.param.what;
+      for (auto& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+TEST(ProbeReport, RejectsNonJsonAndInvalidUtf8) {
+  EXPECT_THAT(decodeReport("hello").rejection_reason, HasSubstr("not valid JSON"));
+  EXPECT_THAT(decodeReport("{\"url\": \"\xc3\x28\"}").rejection_reason,
+              HasSubstr("not valid JSON"));
+}
+
+TEST(Rfc3339, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(formatRfc3339(SystemTime(std::chrono::milliseconds(1'700'000'000'123))),
+            "2023-11-14T22:13:20.123Z");
+}
+
+TEST(Rfc3339, ParsesOffsetsAndFractions) {
+  EXPECT_EQ(parseRfc3339("2023-11-14T23:13:20.123456+01:00"),
+            SystemTime(std::chrono::milliseconds(1'700'000'000'123)));
+  EXPECT_EQ(parseRfc3339("2023-11-14T22:13:20Z"),
+            SystemTime(std::chrono::milliseconds(1'700'000'000'000)));
+  EXPECT_FALSE(parseRfc3339("2023-02-30T00:00:00Z"));
+  EXPECT_FALSE(parseRfc3339("2023-11-14 22:13"));
+  EXPECT_FALSE(parseRfc3339("2023-11-14T22:13:20"));
+}
+
+TEST(ReportId, IsAVersion4UuidAndUnique) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10000; ++i) {
+    const auto id = newReportId();
+    ASSERT_TRUE(isUuid(id)) << id;
+    EXPECT_EQ(id[14], '4');
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 10000u);
+}
+
+}  // namespace
+}  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+TEST(EscapeInvalidUtf8, KeepsValidTextAndEscapesStrayBytes) {
+  EXPECT_EQ(escapeInvalidUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(escapeInvalidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(escapeInvalidUtf8("a\xff" "b"), "a\\xffb");
+  EXPECT_EQ(escapeInvalidUtf8("\xc3"), "\\xc3");                 // truncated sequence
+  EXPECT_EQ(escapeInvalidUtf8("\xc0\xaf"), "\\xc0\\xaf");        // overlong '/'
+  EXPECT_EQ(escapeInvalidUtf8("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // UTF-16 surrogate
+  EXPECT_EQ(escapeInvalidUtf8(std::string("a\0b", 3)), "a\\x00b");
+}
+
+TEST(ProbeReport, RejectionReasonForBinaryGarbageIsValidUtf8) {
+  const auto reason = decodeReport("\xff\xfe garbage").rejection_reason;
+  EXPECT_EQ(escapeInvalidUtf8(reason), reason);
+}
+
+}  // namespace
+}  // namespace webmon::common

@@ -1,0 +1,77 @@
+#include "producer/probe_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+namespace webmon::producer {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using TimePoint = ProbeScheduler::TimePoint;
+
+TEST(ProbeScheduler, RunsEachTargetOnItsOwnPeriod) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(2), milliseconds(0), start);
+  scheduler.add(1, seconds(3), milliseconds(0), start);
+  std::vector<int> runs(2, 0);
+  // Step a simulated clock through 12 s in 10 ms ticks.
+  for (auto now = start; now <= start + seconds(12) - milliseconds(1); now += milliseconds(10)) {
+    while (auto due = scheduler.popDue(now)) ++runs[due->target];
+  }
+  EXPECT_EQ(runs[0], 6);  // 0, 2, 4, 6, 8, 10
+  EXPECT_EQ(runs[1], 4);  // 0, 3, 6, 9
+  EXPECT_EQ(scheduler.skippedRuns(), 0u);
+}
+
+TEST(ProbeScheduler, NextRunFollowsThePlannedTimeSoLatenessDoesNotDrift) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(10), milliseconds(0), start);
+  auto due = scheduler.popDue(start + milliseconds(300));  // we were 300 ms late
+  ASSERT_TRUE(due);
+  EXPECT_EQ(due->planned, start);
+  EXPECT_EQ(scheduler.nextDue(), start + seconds(10));  // not 10.3 s
+}
+
+TEST(ProbeScheduler, SkipsAndCountsRunsMissedByMoreThanAPeriod) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(1), milliseconds(0), start);
+  ASSERT_TRUE(scheduler.popDue(start + milliseconds(3500)));
+  EXPECT_EQ(scheduler.skippedRuns(), 3u);  // 1 s, 2 s and 3 s were missed
+  EXPECT_EQ(scheduler.nextDue(), start + seconds(4));
+}
+
+TEST(ProbeScheduler, NothingIsDueBeforeItsTime) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(5), milliseconds(1500), start);
+  EXPECT_FALSE(scheduler.popDue(start + milliseconds(1499)));
+  EXPECT_TRUE(scheduler.popDue(start + milliseconds(1500)));
+}
+
+// 10,000 URLs must not fire at once: first runs spread over the first period.
+TEST(SpreadOffset, SpreadsTenThousandUrlsEvenlyOverThePeriod) {
+  const auto period = seconds(60);
+  std::vector<int> per_second(60, 0);
+  for (int i = 0; i < 10000; ++i) {
+    const auto offset = spreadOffset("http://host-" + std::to_string(i) + ".test/health", period);
+    ASSERT_GE(offset.count(), 0);
+    ASSERT_LT(offset, period);
+    ++per_second[static_cast<std::size_t>(offset.count() / 1000)];
+  }
+  // An even spread is ~167 per second; allow generous noise but forbid bursts.
+  EXPECT_LT(*std::max_element(per_second.begin(), per_second.end()), 260);
+  EXPECT_GT(*std::min_element(per_second.begin(), per_second.end()), 90);
+}
+
+TEST(SpreadOffset, IsStableForTheSameUrl) {
+  EXPECT_EQ(spreadOffset("http://a/", seconds(60)), spreadOffset("http://a/", seconds(60)));
+}
+
+}  // namespace
+}  // namespace webmon::producer
