@@ -17,8 +17,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, const std::string& pr
   app.add_flag("--check-config", out.check_config,
                "Validate the configuration, print a summary and exit (0: valid, 2: invalid)");
   if (offer_migrate) {
-    app.add_flag("--migrate", out.migrate,
-                 "Apply pending database schema migrations and exit");
+    app.add_flag("--migrate", out.migrate, "Apply pending database schema migrations and exit");
   }
   app.set_version_flag("-V,--version", std::string(program) + " " + kVersion);
   try {
@@ -35,7 +34,8 @@ std::optional<Config> loadConfigOrExplain(const std::string& path, const std::st
     return loadConfigFile(path, processEnvironment());
   } catch (const ConfigError& error) {
     std::cerr << program << ": configuration " << path << " is not valid ("
-              << error.problems().size() << (error.problems().size() == 1 ? " problem" : " problems")
+              << error.problems().size()
+              << (error.problems().size() == 1 ? " problem" : " problems")
               << "); nothing was started:\n";
     for (const auto& problem : error.problems()) std::cerr << "  " << problem << '\n';
     return std::nullopt;

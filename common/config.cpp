@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <cstring>
 #include <unordered_map>
 
 #include "common/config_error.h"
@@ -257,8 +257,8 @@ std::string hostName() {
 }
 
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
-  node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
-                          "shutdown_timeout"});
+  node.rejectUnknownKeys(
+      {"id", "queue_limit", "max_concurrent_probes", "delivery_timeout", "shutdown_timeout"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
@@ -366,8 +366,8 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
     if (auto colon = message.find(": "); colon != std::string::npos) {
       message = message.substr(colon + 2);
     }
-    throw ConfigError({"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " +
-                       message});
+    throw ConfigError(
+        {"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " + message});
   }
   ConfigProblems problems;
   const ConfigReader root(&document, "", problems);

@@ -59,8 +59,8 @@ struct LoggingConfig {
 };
 
 struct ProducerConfig {
-  std::string producer_id;             // defaults to the host name
-  std::size_t queue_limit = 100'000;   // reports buffered while Kafka cannot take them
+  std::string producer_id;            // defaults to the host name
+  std::size_t queue_limit = 100'000;  // reports buffered while Kafka cannot take them
   std::size_t max_concurrent_probes = 2'000;
   milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka

@@ -143,9 +143,9 @@ std::optional<double> ConfigReader::number() const {
 
 std::optional<long long> ConfigReader::integer(long long min, long long max) const {
   if (!present()) return std::nullopt;
-  const bool whole = value_->is_number_integer() ||
-                     (value_->is_number_float() && std::trunc(value_->get<double>()) ==
-                                                       value_->get<double>());
+  const bool whole =
+      value_->is_number_integer() ||
+      (value_->is_number_float() && std::trunc(value_->get<double>()) == value_->get<double>());
   if (!whole) {
     fail("must be a whole number");
     return std::nullopt;

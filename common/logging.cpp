@@ -23,8 +23,8 @@ std::string expandService(std::string path, const std::string& service) {
 }  // namespace
 
 void setupBootstrapLogging(const std::string& service) {
-  auto logger = std::make_shared<spdlog::logger>(
-      service, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>(service, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern(kPattern);
   logger->set_level(spdlog::level::info);
   spdlog::set_default_logger(logger);

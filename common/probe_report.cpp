@@ -48,7 +48,8 @@ class FieldChecker {
   std::optional<std::string> string(const char* key, std::size_t max_length, bool allow_empty) {
     const auto* value = get(key, false);
     if (value == nullptr) return std::nullopt;
-    if (!value->is_string()) return failedOpt(std::string("field \"") + key + "\" must be a string");
+    if (!value->is_string())
+      return failedOpt(std::string("field \"") + key + "\" must be a string");
     auto text = value->get<std::string>();
     // PostgreSQL text cannot hold NUL; such a report would fail every insert of its batch.
     if (text.find('\0') != std::string::npos) {
@@ -116,8 +117,8 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   auto name_it = json.find("name");
   if (name_it == json.end() || name_it->is_null()) {
     report.name = report.url;
-  } else if (!name_it->is_string() || name_it->get_ref<const std::string&>().size() >
-                                          kMaxTextLength) {
+  } else if (!name_it->is_string() ||
+             name_it->get_ref<const std::string&>().size() > kMaxTextLength) {
     reason = "field \"name\" must be a string of at most 4096 bytes";
     return std::nullopt;
   } else if (name_it->get_ref<const std::string&>().find('\0') != std::string::npos) {
@@ -364,7 +365,8 @@ std::optional<SystemTime> parseRfc3339(std::string_view text) {
     while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
     const auto fraction = text.substr(start, pos - start);
     if (fraction.empty()) return std::nullopt;
-    for (std::size_t i = 0; i < 3; ++i) millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+    for (std::size_t i = 0; i < 3; ++i)
+      millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
   }
   if (pos >= text.size()) return std::nullopt;
   long long offset_seconds = 0;

@@ -21,9 +21,8 @@ void sleepUnlessStopped(std::chrono::milliseconds delay, int stop_fd) {
 std::string describeSpan(const std::vector<ConsumedMessage>& batch) {
   const auto& first = batch.front().position;
   const auto& last = batch.back().position;
-  return first.topic + "/" + std::to_string(first.partition) + "@" +
-         std::to_string(first.offset) + " .. " + std::to_string(last.partition) + "@" +
-         std::to_string(last.offset);
+  return first.topic + "/" + std::to_string(first.partition) + "@" + std::to_string(first.offset) +
+         " .. " + std::to_string(last.partition) + "@" + std::to_string(last.offset);
 }
 
 }  // namespace
@@ -87,9 +86,10 @@ ConsumerTotals ConsumerService::run() {
         } catch (const WriteFailed& error) {
           ++totals.failed_attempts;
           if (shutdown_.requested()) {
-            spdlog::warn("stopping with batch {} not stored ({}); its offsets stay "
-                         "uncommitted, so it will be read again",
-                         describeSpan(messages), error.what());
+            spdlog::warn(
+                "stopping with batch {} not stored ({}); its offsets stay "
+                "uncommitted, so it will be read again",
+                describeSpan(messages), error.what());
             break;
           }
           const auto delay = backoff.next();

@@ -17,8 +17,8 @@ std::map<std::string, std::string> consumerDefaults(const common::ConsumerConfig
       // A new group starts at the oldest report still on the topic, not only new ones.
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", std::to_string(config.session_timeout.count())},
-      {"heartbeat.interval.ms", std::to_string(std::max<long long>(
-                                    100, config.session_timeout.count() / 3))},
+      {"heartbeat.interval.ms",
+       std::to_string(std::max<long long>(100, config.session_timeout.count() / 3))},
       {"enable.partition.eof", "false"},
   };
 }
@@ -46,8 +46,8 @@ KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::Consume
 
 KafkaReader::~KafkaReader() { close(); }
 
-std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max,
-                                                    std::chrono::milliseconds wait, int stop_fd) {
+std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono::milliseconds wait,
+                                                    int stop_fd) {
   std::vector<ConsumedMessage> batch;
   const auto deadline = std::chrono::steady_clock::now() + wait;
   // Poll in short slices so a stop request is noticed within ~100 ms.
@@ -63,8 +63,8 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max,
       // Consumer errors are informational: librdkafka recovers by itself.
       std::uint64_t suppressed = 0;
       if (error_log_.allow(suppressed)) {
-        spdlog::warn("kafka consumer: {} ({} similar suppressed)",
-                     rd_kafka_message_errstr(message), suppressed);
+        spdlog::warn("kafka consumer: {} ({} similar suppressed)", rd_kafka_message_errstr(message),
+                     suppressed);
       }
       rd_kafka_message_destroy(message);
       continue;
@@ -97,17 +97,19 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
   }
   const auto error = rd_kafka_commit(client_.get(), offsets.get(), 0 /* synchronous */);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    spdlog::warn("kafka refused the offset commit ({}); the rows are stored, so the "
-                 "redelivered messages will be skipped as duplicates",
-                 rd_kafka_err2str(error));
+    spdlog::warn(
+        "kafka refused the offset commit ({}); the rows are stored, so the "
+        "redelivered messages will be skipped as duplicates",
+        rd_kafka_err2str(error));
     return false;
   }
   for (int i = 0; i < offsets->cnt; ++i) {
     const auto& partition = offsets->elems[i];
     if (partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      spdlog::warn("kafka refused the offset commit for {}/{} ({}); its messages will be "
-                   "redelivered and skipped as duplicates",
-                   partition.topic, partition.partition, rd_kafka_err2str(partition.err));
+      spdlog::warn(
+          "kafka refused the offset commit for {}/{} ({}); its messages will be "
+          "redelivered and skipped as duplicates",
+          partition.topic, partition.partition, rd_kafka_err2str(partition.err));
       return false;
     }
   }

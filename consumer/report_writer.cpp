@@ -56,8 +56,7 @@ void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
         "VALUES (" +
         tx.quote(record.position.topic) + "," + std::to_string(record.position.partition) + "," +
         std::to_string(record.position.offset) + "," +
-        tx.quote_raw(reinterpret_cast<const unsigned char*>(record.raw.data()),
-                     record.raw.size()) +
+        tx.quote_raw(reinterpret_cast<const unsigned char*>(record.raw.data()), record.raw.size()) +
         "," + tx.quote(common::escapeInvalidUtf8(record.reason)) +
         ") ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING");
     result.rejected += static_cast<std::size_t>(r.affected_rows());

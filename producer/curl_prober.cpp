@@ -102,8 +102,8 @@ void CurlProber::start(std::size_t target, const common::MonitoredUrl& url,
   transfer->target = target;
   transfer->planned = planned;
   transfer->started = ProbeScheduler::Clock::now();
-  transfer->started_wall = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  transfer->started_wall =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   CURL* easy = transfer->easy.get();
   curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -168,8 +168,8 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   if (code == CURLE_OK) {
     report.ok = result.http_status >= 200 && result.http_status < 400;
     if (!report.ok) {
-      report.error = common::ProbeError{ErrorKind::Http,
-                                        "HTTP status " + std::to_string(result.http_status)};
+      report.error =
+          common::ProbeError{ErrorKind::Http, "HTTP status " + std::to_string(result.http_status)};
     }
     return report;
   }

@@ -18,8 +18,8 @@ struct ProbeResult {
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
-  int curl_code = 0;    // CURLcode
-  long http_status = 0; // 0 when no response arrived
+  int curl_code = 0;     // CURLcode
+  long http_status = 0;  // 0 when no response arrived
   double total_ms = 0;
   std::string error_detail;  // libcurl's error buffer, when it failed
 };

@@ -105,9 +105,10 @@ void KafkaPublisher::serveCallbacks(int timeout_ms) {
   failed_.clear();
   std::uint64_t suppressed = 0;
   if (failure_log_.allow(suppressed)) {
-    spdlog::warn("kafka did not acknowledge {} reports ({}); requeued them ({} similar "
-                 "messages suppressed)",
-                 count, last_error_, suppressed);
+    spdlog::warn(
+        "kafka did not acknowledge {} reports ({}); requeued them ({} similar "
+        "messages suppressed)",
+        count, last_error_, suppressed);
   }
   markDown(last_error_);
 }
@@ -162,10 +163,11 @@ bool KafkaPublisher::brokerReachable() {
 
 void KafkaPublisher::waitForBroker(const std::atomic<bool>& stop) {
   const auto delay = backoff_.next();
-  spdlog::info("kafka still unreachable ({}); {} reports buffered, {} dropped so far; next check "
-               "in {} ms (attempt {}, back-off capped at {} ms)",
-               last_error_, queue_.size(), queue_.dropped(), delay.count(), backoff_.attempts(),
-               backoff_.max().count());
+  spdlog::info(
+      "kafka still unreachable ({}); {} reports buffered, {} dropped so far; next check "
+      "in {} ms (attempt {}, back-off capped at {} ms)",
+      last_error_, queue_.size(), queue_.dropped(), delay.count(), backoff_.attempts(),
+      backoff_.max().count());
   const auto until = std::chrono::steady_clock::now() + delay;
   while (!stop.load() && std::chrono::steady_clock::now() < until) serveCallbacks(100);
   if (stop.load()) return;

@@ -56,9 +56,10 @@ int main(int argc, char** argv) {
     producer::ProducerService service(std::move(*config), shutdown);
     const auto totals = service.run();
     if (totals.undelivered > 0) {
-      spdlog::error("stopped with {} reports not delivered to kafka (shutdown timeout ran out); "
-                    "they are lost",
-                    totals.undelivered);
+      spdlog::error(
+          "stopped with {} reports not delivered to kafka (shutdown timeout ran out); "
+          "they are lost",
+          totals.undelivered);
     }
     spdlog::info("stopped: probes={} ok={} delivered={} dropped={} undelivered={}", totals.probes,
                  totals.probes_ok, totals.delivered, totals.dropped, totals.undelivered);

@@ -73,8 +73,8 @@ ProducerTotals ProducerService::run() {
       prober.start(due->target, urls[due->target], due->planned);
     }
     auto wait = kMaxIdleWait;
-    if (auto next = scheduler.nextDue(); next && prober.inFlight() <
-                                                     config_.producer.max_concurrent_probes) {
+    if (auto next = scheduler.nextDue();
+        next && prober.inFlight() < config_.producer.max_concurrent_probes) {
       wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*next - now),
                         std::chrono::milliseconds(0), kMaxIdleWait);
     }
@@ -82,10 +82,11 @@ ProducerTotals ProducerService::run() {
     collect();
     if (now >= next_stats) {
       next_stats = now + kStatsInterval;
-      spdlog::info("stats probes={} ok={} queued={} delivered={} dropped={} skipped_runs={} "
-                   "kafka={}",
-                   totals.probes, totals.probes_ok, queue.size(), publisher.delivered(),
-                   queue.dropped(), scheduler.skippedRuns(), publisher.brokerUp() ? "up" : "down");
+      spdlog::info(
+          "stats probes={} ok={} queued={} delivered={} dropped={} skipped_runs={} "
+          "kafka={}",
+          totals.probes, totals.probes_ok, queue.size(), publisher.delivered(), queue.dropped(),
+          scheduler.skippedRuns(), publisher.brokerUp() ? "up" : "down");
     }
   }
 

@@ -100,9 +100,9 @@ std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl
 
 TEST(CurlProber, ReportsStatusesAndFailureKinds) {
   LocalTargets targets;
-  const auto reports = probeAll({target(targets.url("/ok")), target(targets.url("/fail")),
-                                 target("http://127.0.0.1:1/"),
-                                 target(targets.silentUrl(), milliseconds(500))});
+  const auto reports =
+      probeAll({target(targets.url("/ok")), target(targets.url("/fail")),
+                target("http://127.0.0.1:1/"), target(targets.silentUrl(), milliseconds(500))});
   EXPECT_TRUE(reports[0].ok);
   EXPECT_EQ(reports[0].http_status, 200);
   EXPECT_FALSE(reports[1].ok);

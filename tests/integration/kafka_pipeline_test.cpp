@@ -30,8 +30,8 @@ common::ProbeReport makeReport(const std::string& url) {
   report.id = common::newReportId();
   report.url = url;
   report.name = url;
-  report.checked_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  report.checked_at =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   report.ok = true;
   report.http_status = 200;
   report.response_time_ms = 1.5;
@@ -80,7 +80,8 @@ long long committedTotal(const std::string& topic, const std::string& group) {
   auto client = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_topic_t* handle = rd_kafka_topic_new(client.get(), topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
-  EXPECT_EQ(rd_kafka_metadata(client.get(), 0, handle, &metadata, 5000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(rd_kafka_metadata(client.get(), 0, handle, &metadata, 5000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
   common::RdKafkaPartitionListPtr partitions{rd_kafka_topic_partition_list_new(8)};
   for (int i = 0; metadata && i < metadata->topics[0].partition_cnt; ++i) {
     rd_kafka_topic_partition_list_add(partitions.get(), topic.c_str(),
@@ -210,8 +211,9 @@ TEST_F(ConsumerServiceTest, StoresGoodReportsRejectsBadOnesAndCommitsEverything)
   EXPECT_EQ(count(connection,
                   "SELECT count(*) FROM rejected_reports WHERE reason LIKE 'not valid JSON%'"),
             5);
-  EXPECT_EQ(count(connection, "SELECT count(*) FROM rejected_reports WHERE reason LIKE "
-                              "'missing field \"schema_version\"'"),
+  EXPECT_EQ(count(connection,
+                  "SELECT count(*) FROM rejected_reports WHERE reason LIKE "
+                  "'missing field \"schema_version\"'"),
             4);
   pqxx::connection c(connection);
   pqxx::nontransaction tx(c);
@@ -242,13 +244,13 @@ TEST_F(ConsumerServiceTest, RestartedMemberResumesAfterCommittedOffsetsAndReplay
   EXPECT_EQ(runUntil(config(topic, group), stored).inserted, 25u);
 
   // Long enough to join the group and fetch: anything uncommitted would be read by then.
-  const auto again = runUntil(config(topic, group), [] { return false; }, 8s);
+  const auto again = runUntil(
+      config(topic, group), [] { return false; }, 8s);
   EXPECT_EQ(again.inserted + again.duplicates, 0u) << "a committed offset was not honoured";
 
   const auto replay_group = testing::uniqueName("replay_group");
-  const auto replay = runUntil(config(topic, replay_group), [&] {
-    return committedTotal(topic, replay_group) >= 25;
-  });
+  const auto replay = runUntil(config(topic, replay_group),
+                               [&] { return committedTotal(topic, replay_group) >= 25; });
   EXPECT_EQ(replay.inserted, 0u);
   EXPECT_EQ(replay.duplicates, 25u);
   EXPECT_EQ(count(connection, "SELECT count(*) FROM reports"), 25);

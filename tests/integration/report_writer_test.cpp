@@ -117,8 +117,9 @@ TEST_F(ReportWriterTest, FailedTransactionLeavesNothingAndRetrySucceeds) {
         "IF NEW.url = 'http://poison/' AND NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = "
         "'poison_passed') THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ "
         "LANGUAGE plpgsql");
-    tx.exec("CREATE TRIGGER fail_once BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION "
-            "fail_once()");
+    tx.exec(
+        "CREATE TRIGGER fail_once BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION "
+        "fail_once()");
   }
   DecodedBatch batch;
   for (int i = 0; i < 600; ++i) batch.reports.push_back(record("http://a/", true, i));

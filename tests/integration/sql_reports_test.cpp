@@ -30,13 +30,14 @@ class SqlReportsTest : public ::testing::Test {
   // Inserts a probe `minutes_ago` minutes back.
   void probe(const std::string& url, double minutes_ago, bool ok, double ms) {
     pqxx::nontransaction tx(*connection_);
-    tx.exec("INSERT INTO reports (id, url, name, checked_at, ok, http_status, response_time_ms, "
-            "error_kind, error_message, producer_id, schema_version, kafka_topic, "
-            "kafka_partition, kafka_offset) VALUES (gen_random_uuid(), " +
-            tx.quote(url) + ", " + tx.quote(url) + ", now() - interval '" +
-            std::to_string(minutes_ago) + " minutes', " + (ok ? "true" : "false") + ", " +
-            (ok ? "200" : "NULL") + ", " + std::to_string(ms) + ", " +
-            (ok ? "NULL, NULL" : "'timeout', 'timed out'") + ", 'p', 1, 't', 0, 0)");
+    tx.exec(
+        "INSERT INTO reports (id, url, name, checked_at, ok, http_status, response_time_ms, "
+        "error_kind, error_message, producer_id, schema_version, kafka_topic, "
+        "kafka_partition, kafka_offset) VALUES (gen_random_uuid(), " +
+        tx.quote(url) + ", " + tx.quote(url) + ", now() - interval '" +
+        std::to_string(minutes_ago) + " minutes', " + (ok ? "true" : "false") + ", " +
+        (ok ? "200" : "NULL") + ", " + std::to_string(ms) + ", " +
+        (ok ? "NULL, NULL" : "'timeout', 'timed out'") + ", 'p', 1, 't', 0, 0)");
   }
 
   // Runs a report file through psql; one line per row, fields separated by '|'.
@@ -44,8 +45,8 @@ class SqlReportsTest : public ::testing::Test {
     const auto config = db_->config();
     std::ostringstream command;
     command << "PGPASSWORD=webmon psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 " << variables
-            << " -h 127.0.0.1 -p " << config.port << " -U webmon -d " << config.db_name
-            << " -f " << WEBMON_SOURCE_DIR << "/sql/reports/" << file << " 2>&1";
+            << " -h 127.0.0.1 -p " << config.port << " -U webmon -d " << config.db_name << " -f "
+            << WEBMON_SOURCE_DIR << "/sql/reports/" << file << " 2>&1";
     const auto result = testing::runCommand(command.str());
     EXPECT_EQ(result.exit_code, 0) << result.output;
     std::vector<std::string> lines;

@@ -60,9 +60,10 @@ int main(int argc, char** argv) {
   int partitions = 3;
   std::string topic = "webmon.reports";
   std::string bootstrap_file;
-  CLI::App app("DEVELOPMENT-ONLY Kafka broker (librdkafka mock cluster, in memory, loopback). "
-               "SIGUSR1: brokers down, SIGUSR2: brokers up.",
-               "webmon-dev-broker");
+  CLI::App app(
+      "DEVELOPMENT-ONLY Kafka broker (librdkafka mock cluster, in memory, loopback). "
+      "SIGUSR1: brokers down, SIGUSR2: brokers up.",
+      "webmon-dev-broker");
   app.add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 5));
   app.add_option("--partitions", partitions, "Partitions of the topic")->check(CLI::Range(1, 64));
   app.add_option("--topic", topic, "Topic to create");
@@ -97,8 +98,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (auto err = rd_kafka_mock_topic_create(cluster.get(), topic.c_str(), partitions, 1)) {
-    std::cerr << "webmon-dev-broker: cannot create topic " << topic << ": "
-              << rd_kafka_err2str(err) << '\n';
+    std::cerr << "webmon-dev-broker: cannot create topic " << topic << ": " << rd_kafka_err2str(err)
+              << '\n';
     return 1;
   }
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());

@@ -84,14 +84,16 @@ int main(int argc, char** argv) {
   server.Get("/ok", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
   });
-  server.Get(R"(/status/(\d{3}))", [](const httplib::Request& request, httplib::Response& response) {
-    response.status = std::stoi(request.matches[1]);
-    response.set_content("status " + std::string(request.matches[1]) + "\n", "text/plain");
-  });
-  server.Get(R"(/delay/(\d{1,6}))", [](const httplib::Request& request, httplib::Response& response) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(request.matches[1])));
-    response.set_content("ok\n", "text/plain");
-  });
+  server.Get(
+      R"(/status/(\d{3}))", [](const httplib::Request& request, httplib::Response& response) {
+        response.status = std::stoi(request.matches[1]);
+        response.set_content("status " + std::string(request.matches[1]) + "\n", "text/plain");
+      });
+  server.Get(
+      R"(/delay/(\d{1,6}))", [](const httplib::Request& request, httplib::Response& response) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(request.matches[1])));
+        response.set_content("ok\n", "text/plain");
+      });
   server.Get("/hits", [&](const httplib::Request&, httplib::Response& response) {
     std::lock_guard lock(hits_mutex);
     std::string body;

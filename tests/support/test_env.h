@@ -44,8 +44,8 @@ CommandResult runCommand(const std::string& command);
 }  // namespace webmon::testing
 
 /// Skips the current test when the fixture environment is missing (e.g. a bare unit run).
-#define WEBMON_REQUIRE_TEST_ENV()                                                   \
-  do {                                                                             \
-    if (::webmon::testing::envDir().empty())                                       \
+#define WEBMON_REQUIRE_TEST_ENV()                                                          \
+  do {                                                                                     \
+    if (::webmon::testing::envDir().empty())                                               \
       GTEST_SKIP() << "WEBMON_TEST_ENV_DIR not set: run through ctest or scripts/test.sh"; \
   } while (0)

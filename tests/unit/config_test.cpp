@@ -25,7 +25,8 @@ EnvLookup environment(std::map<std::string, std::string> values) {
   };
 }
 
-std::vector<std::string> problemsOf(const std::string& json, const EnvLookup& env = noEnvironment()) {
+std::vector<std::string> problemsOf(const std::string& json,
+                                    const EnvLookup& env = noEnvironment()) {
   try {
     parseConfig(json, env);
   } catch (const ConfigError& error) {
@@ -121,8 +122,7 @@ TEST(Config, RejectsUnknownKeysBecauseTheyAreUsuallyTypos) {
 }
 
 TEST(Config, RequiresKafkaAndUrls) {
-  EXPECT_THAT(problemsOf("{}"),
-              ElementsAre("kafka: is required", "monitored_urls: is required"));
+  EXPECT_THAT(problemsOf("{}"), ElementsAre("kafka: is required", "monitored_urls: is required"));
 }
 
 TEST(Config, WrongTypesAreNamed) {

@@ -21,9 +21,9 @@ std::string validReport() {
 }
 
 TEST(DecodeBatch, EveryMessageLandsInExactlyOneListWithItsPosition) {
-  const std::vector<ConsumedMessage> messages = {
-      message(10, validReport()), message(11, "garbage"), message(12, ""),
-      message(13, validReport()), message(14, "{\"id\": 1}")};
+  const std::vector<ConsumedMessage> messages = {message(10, validReport()), message(11, "garbage"),
+                                                 message(12, ""), message(13, validReport()),
+                                                 message(14, "{\"id\": 1}")};
   const auto batch = decodeBatch(messages);
   ASSERT_EQ(batch.reports.size(), 2u);
   ASSERT_EQ(batch.rejected.size(), 3u);

@@ -78,6 +78,8 @@ struct RejectCase {
   const char* reason;
 };
 
+void PrintTo(const RejectCase& c, std::ostream* out) { *out << c.what; }
+
 class ProbeReportRejects : public ::testing::TestWithParam<RejectCase> {};
 
 TEST_P(ProbeReportRejects, WithAReasonAnOperatorCanAct) {
@@ -156,9 +158,11 @@ TEST(EscapeInvalidUtf8, KeepsValidTextAndEscapesStrayBytes) {
   EXPECT_EQ(escapeInvalidUtf8("plain ascii"), "plain ascii");
   EXPECT_EQ(escapeInvalidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-  EXPECT_EQ(escapeInvalidUtf8("a\xff" "b"), "a\\xffb");
-  EXPECT_EQ(escapeInvalidUtf8("\xc3"), "\\xc3");                 // truncated sequence
-  EXPECT_EQ(escapeInvalidUtf8("\xc0\xaf"), "\\xc0\\xaf");        // overlong '/'
+  EXPECT_EQ(escapeInvalidUtf8("a\xff"
+                              "b"),
+            "a\\xffb");
+  EXPECT_EQ(escapeInvalidUtf8("\xc3"), "\\xc3");                    // truncated sequence
+  EXPECT_EQ(escapeInvalidUtf8("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
   EXPECT_EQ(escapeInvalidUtf8("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // UTF-16 surrogate
   EXPECT_EQ(escapeInvalidUtf8(std::string("a\0b", 3)), "a\\x00b");
 }

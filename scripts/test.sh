@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# README command 2: installs what it needs, builds, and runs the whole test suite with CTest:
+# unit, integration (real throwaway PostgreSQL + development Kafka broker), command-line and
+# end-to-end tests, first in a normal build and then in an ASan/UBSan build.
+#
+#   scripts/test.sh              everything (what CI runs)
+#   scripts/test.sh --quick      skip the sanitizer build
+#   scripts/test.sh -- -L unit   extra arguments after -- go to ctest
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+sanitize=1
+ctest_args=()
+while (($#)); do
+  case "$1" in
+    --quick) sanitize=0 ;;
+    --) shift; ctest_args=("$@"); break ;;
+    *) echo "usage: scripts/test.sh [--quick] [-- ctest arguments]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+scripts/install-deps.sh
+
+echo "== format check (clang-format)"
+git ls-files '*.h' '*.cpp' | xargs clang-format --dry-run --Werror
+
+run_suite() {  # run_suite BUILD_DIR CMAKE_ARGS...
+  local dir=$1; shift
+  echo "== build $dir"
+  cmake -S . -B "$dir" -DWEBMON_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j2
+  echo "== test $dir"
+  # Tests share one PostgreSQL and one broker but use their own databases and topics,
+  # so two can run at once.
+  (cd "$dir" && ctest --output-on-failure -j2 "${ctest_args[@]}")
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if ((sanitize)); then
+  # detect_leaks: librdkafka and libcurl free everything at exit when shut down properly, so
+  # a leak report is a real finding.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DWEBMON_SANITIZE=ON
+fi
+echo "== all test suites passed"
