@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "common/logging.h"
 #include "common/version.h"
 #include "producer/curl_prober.h"
 #include "producer/kafka_publisher.h"
@@ -49,6 +50,22 @@ ProducerTotals ProducerService::run() {
   spdlog::info("probing {} urls; kafka {} topic {}; queue limit {}", urls.size(),
                config_.kafka.bootstrapList(), config_.kafka.topic, queue.limit());
 
+  // Drops are never silent: a warning at most every 10 s, with the running total.
+  common::RateLimiter drop_log(std::chrono::seconds(10));
+  std::uint64_t drops_logged = 0;
+  auto reportDrops = [&] {
+    const auto dropped = queue.dropped();
+    std::uint64_t suppressed = 0;
+    if (dropped > drops_logged && drop_log.allow(suppressed)) {
+      spdlog::warn(
+          "report queue full (limit {}): dropped {} oldest reports ({} in total); kafka is "
+          "{}",
+          queue.limit(), dropped - drops_logged, dropped,
+          publisher.brokerUp() ? "up but slower than the probes" : "unreachable");
+      drops_logged = dropped;
+    }
+  };
+
   auto collect = [&] {
     for (const auto& result : finished) {
       const auto& url = urls[result.target];
@@ -80,6 +97,7 @@ ProducerTotals ProducerService::run() {
     }
     prober.poll(wait, shutdown_.fd(), finished);
     collect();
+    reportDrops();
     if (now >= next_stats) {
       next_stats = now + kStatsInterval;
       spdlog::info(

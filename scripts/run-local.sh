@@ -63,7 +63,8 @@ start() {
 webmon is running locally (development broker: in memory, NOT for production).
   state and logs   $WEBMON_RUN_DIR/{producer,consumer,dev-broker}.log
   demo config      $WEBMON_RUN_DIR/config.json
-  processes        supervisorctl -c $supervisor_conf status
+  processes        WEBMON_RUN_DIR=$WEBMON_RUN_DIR WEBMON_BIN_DIR=$WEBMON_BIN_DIR \\
+                     supervisorctl -c $supervisor_conf status
   rows             PGPASSWORD=webmon psql -h 127.0.0.1 -p $(cat "$WEBMON_RUN_DIR/pg/port") -U webmon webmon \\
                      -c 'SELECT name, checked_at, ok, http_status, error_kind FROM reports ORDER BY checked_at DESC LIMIT 10'
   uptime           PGPASSWORD=webmon psql -h 127.0.0.1 -p $(cat "$WEBMON_RUN_DIR/pg/port") -U webmon webmon -f $root/sql/reports/uptime.sql
