@@ -5,12 +5,14 @@
 namespace webmon::common {
 namespace {
 
-// librdkafka uses syslog levels; map them onto spdlog's.
+// librdkafka uses syslog levels; map them onto spdlog's. Its LOG_ERR lines are mostly
+// connection failures it recovers from by itself, which is a warning in our terms (the services
+// log their own error when data is at risk).
 void logToSpdlog(const rd_kafka_t*, int level, const char* facility, const char* message) {
   spdlog::level::level_enum spd_level = spdlog::level::debug;
-  if (level <= 3) {
+  if (level <= 2) {
     spd_level = spdlog::level::err;
-  } else if (level == 4) {
+  } else if (level <= 4) {
     spd_level = spdlog::level::warn;
   } else if (level <= 6) {
     spd_level = spdlog::level::info;
