@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/config_error.h"
+#include "common/kafka_client.h"
 #include "common/version.h"
 
 namespace webmon::common {
@@ -31,7 +32,15 @@ std::optional<int> parseCommandLine(int argc, char** argv, const std::string& pr
 
 std::optional<Config> loadConfigOrExplain(const std::string& path, const std::string& program) {
   try {
-    return loadConfigFile(path, processEnvironment());
+    Config config = loadConfigFile(path, processEnvironment());
+    // librdkafka is the authority on its own property names and values: ask it now, so a
+    // typo in kafka.properties is a configuration error (exit 2), not a failure at run time.
+    try {
+      makeKafkaConf(config.kafka, {});
+    } catch (const KafkaError& error) {
+      throw ConfigError({std::string("kafka: ") + error.what()});
+    }
+    return config;
   } catch (const ConfigError& error) {
     std::cerr << program << ": configuration " << path << " is not valid ("
               << error.problems().size()

@@ -24,8 +24,7 @@ void setProperty(rd_kafka_conf_t* conf, const std::string& key, const std::strin
   char error[512];
   if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
       RD_KAFKA_CONF_OK) {
-    throw KafkaError("kafka property \"" + key + "\" refused by librdkafka: " + error +
-                     " (check kafka.properties in the config)");
+    throw KafkaError("property \"" + key + "\" refused by librdkafka: " + error);
   }
 }
 

@@ -45,10 +45,6 @@ class CurlProber {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Turns what libcurl saw into a report: ok for 2xx/3xx, otherwise an error with its kind.
-common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
-                                const std::string& producer_id);
-
 /// Calls curl_global_init on construction and curl_global_cleanup on destruction; one per process.
 class CurlGlobal {
  public:

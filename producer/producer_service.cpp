@@ -9,6 +9,7 @@
 #include "producer/curl_prober.h"
 #include "producer/kafka_publisher.h"
 #include "producer/probe_scheduler.h"
+#include "producer/report_builder.h"
 #include "producer/report_queue.h"
 
 namespace webmon::producer {

@@ -88,7 +88,7 @@ stop() {
     ctl shutdown >/dev/null || true
     for _ in $(seq 100); do running || break; sleep 0.1; done
   fi
-  [[ -d $WEBMON_RUN_DIR/pg ]] && "$root/scripts/pg-throwaway.sh" stop "$WEBMON_RUN_DIR/pg"
+  if [[ -d $WEBMON_RUN_DIR/pg ]]; then "$root/scripts/pg-throwaway.sh" stop "$WEBMON_RUN_DIR/pg"; fi
   echo "run-local: stopped (data kept in $WEBMON_RUN_DIR)"
 }
 

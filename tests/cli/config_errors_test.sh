@@ -4,6 +4,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 failures=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 check() {  # check DESCRIPTION CONDITION...
   local what=$1; shift
   if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
@@ -31,6 +33,12 @@ for bin in "$WEBMON_PRODUCER" "$WEBMON_CONSUMER"; do
   check "$name names monitored_urls[0].period" grep -q '^  monitored_urls\[0\].period: must be greater than timeout (10), got 5$' <<<"$out"
   check "$name names monitored_urls[1].url" grep -q '^  monitored_urls\[1\].url: must start with http:// or https://, got "gopher://example.com/"$' <<<"$out"
   check "$name names monitored_urls[2].timout" grep -q '^  monitored_urls\[2\].timout: unknown key (allowed here: url, ' <<<"$out"
+
+  printf '{"kafka": {"bootstrap_servers": ["127.0.0.1:9"], "properties": {"linger.mss": 5}}, "monitored_urls": []}' \
+    >"$scratch/bad_property.json"
+  out=$("$bin" --config "$scratch/bad_property.json" --check-config 2>&1); code=$?
+  check "$name --check-config asks librdkafka about kafka.properties (exit 2, names the property)" \
+    bash -c "[[ $code -eq 2 && \"\$1\" == *'kafka: property \"linger.mss\" refused by librdkafka'* ]]" _ "$out"
 
   out=$("$bin" --config /nonexistent/webmon.json 2>&1); code=$?
   check "$name exits 2 and says so when the config file is missing" \

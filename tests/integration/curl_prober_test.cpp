@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include "producer/report_builder.h"
+
 namespace webmon::producer {
 namespace {
 

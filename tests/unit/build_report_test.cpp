@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "producer/curl_prober.h"
+#include "producer/report_builder.h"
 
 namespace webmon::producer {
 namespace {

@@ -1,0 +1,75 @@
+#include "producer/report_builder.h"
+
+#include <curl/curl.h>
+
+namespace webmon::producer {
+
+common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
+                                const std::string& producer_id) {
+  using common::ErrorKind;
+  common::ProbeReport report;
+  report.id = common::newReportId();
+  report.url = url.url;
+  report.name = url.name;
+  report.checked_at = result.started_wall;
+  report.response_time_ms = result.total_ms;
+  report.producer_id = producer_id;
+  if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
+
+  const auto code = static_cast<CURLcode>(result.curl_code);
+  if (code == CURLE_OK) {
+    report.ok = result.http_status >= 200 && result.http_status < 400;
+    if (!report.ok) {
+      report.error =
+          common::ProbeError{ErrorKind::Http, "HTTP status " + std::to_string(result.http_status)};
+    }
+    return report;
+  }
+  ErrorKind kind = ErrorKind::Other;
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      kind = ErrorKind::Timeout;
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      kind = ErrorKind::Dns;
+      break;
+    case CURLE_COULDNT_CONNECT:
+      kind = ErrorKind::Connect;
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+      kind = ErrorKind::Tls;
+      break;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      kind = ErrorKind::Protocol;
+      break;
+    default:
+      break;
+  }
+  report.ok = false;
+  report.error = common::ProbeError{kind, result.error_detail};
+  return report;
+}
+
+}  // namespace webmon::producer

@@ -1,0 +1,16 @@
+#pragma once
+// Judges a finished probe: what libcurl saw becomes a report with ok/error and its kind.
+
+#include <string>
+
+#include "common/config.h"
+#include "common/probe_report.h"
+#include "producer/curl_prober.h"
+
+namespace webmon::producer {
+
+/// ok for HTTP 200-399; otherwise an error whose kind names the phase that failed.
+common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
+                                const std::string& producer_id);
+
+}  // namespace webmon::producer
