@@ -35,9 +35,10 @@ RdKafkaConfPtr makeKafkaConf(const KafkaConfig& config,
   RdKafkaConfPtr conf{rd_kafka_conf_new()};
   setProperty(conf.get(), "bootstrap.servers", config.bootstrapList());
   setProperty(conf.get(), "client.id", config.client_id);
-  // Throttled, capped reconnects: 100 ms doubling up to 10 s (librdkafka adds jitter).
+  // Throttled, capped reconnects: 100 ms doubling up to 3 s (librdkafka adds jitter). The cap
+  // bounds how long after a broker's return we notice it; one TCP connect every 3 s is cheap.
   setProperty(conf.get(), "reconnect.backoff.ms", "100");
-  setProperty(conf.get(), "reconnect.backoff.max.ms", "10000");
+  setProperty(conf.get(), "reconnect.backoff.max.ms", "3000");
   // A broker that is down is normal for us; say so once in a while, not once per connection.
   setProperty(conf.get(), "log.connection.close", "false");
   const bool any_tls = !config.ssl_cafile.empty() || !config.ssl_certfile.empty();

@@ -33,7 +33,7 @@ KafkaPublisher::KafkaPublisher(const common::KafkaConfig& kafka,
     : kafka_(kafka),
       producer_config_(producer),
       queue_(queue),
-      backoff_(std::chrono::milliseconds(250), std::chrono::seconds(15)) {
+      backoff_(std::chrono::milliseconds(250), std::chrono::seconds(5)) {
   auto conf = common::makeKafkaConf(kafka_, producerDefaults(producer_config_));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaPublisher::onDelivery);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaPublisher::onError);

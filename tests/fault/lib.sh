@@ -1,0 +1,134 @@
+# Shared by the fault-injection tests (tests/fault/*_test.sh): each test gets its own
+# PostgreSQL cluster, development broker, target server and config, so it can stop any of them
+# without disturbing other tests, and counts rows exactly at the end.
+#
+# Needs WEBMON_PRODUCER, WEBMON_CONSUMER, WEBMON_DEV_BROKER, WEBMON_TARGET_SERVER and
+# WEBMON_SOURCE_DIR (set by CTest).
+set -euo pipefail
+
+work=$(mktemp -d /tmp/webmon-fault.XXXXXX)
+chmod 755 "$work"
+declare -A service_pids=()
+helper_pids=()
+keep_work=${WEBMON_FAULT_KEEP:-0}
+
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+fail() {
+  echo "FAIL: $*"
+  keep_work=1
+  for f in "$work"/*.log; do echo "--- $f (last 40 lines)"; tail -n 40 "$f"; done
+  exit 1
+}
+pass() { echo "ok   - $*"; }
+
+cleanup() {
+  for pid in "${service_pids[@]}" "${helper_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  if ((keep_work)); then echo "logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# wait_until SECONDS COMMAND...: polls every 0.2 s; returns 1 on timeout.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.2; done
+}
+
+start_postgres() {
+  "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" start "$work/pg" >/dev/null
+  pg_port=$(cat "$work/pg/port")
+}
+stop_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" stop "$work/pg"; }
+restart_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" restart "$work/pg"; }
+sql() { PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p "$pg_port" -U webmon -d webmon -v ON_ERROR_STOP=1 -c "$1"; }
+rows() { sql "SELECT count(*) FROM reports" 2>/dev/null || echo 0; }
+
+start_broker() {
+  "$WEBMON_DEV_BROKER" --partitions "${1:-3}" --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+  broker_pid=$!; helper_pids+=("$broker_pid")
+  wait_until 10 test -s "$work/bootstrap" || fail "the dev broker did not start"
+  bootstrap=$(cat "$work/bootstrap")
+}
+broker_down() { kill -USR1 "$broker_pid"; }
+broker_up() { kill -USR2 "$broker_pid"; }
+
+start_targets() {
+  "$WEBMON_TARGET_SERVER" --port-file "$work/target.port" >"$work/target.log" 2>&1 &
+  helper_pids+=($!)
+  wait_until 10 test -s "$work/target.port" || fail "the target server did not start"
+  target_port=$(cat "$work/target.port")
+}
+
+# write_config URL_COUNT PERIOD_SECONDS PRODUCER_JSON CONSUMER_JSON
+write_config() {
+  local count=$1 period=$2 urls="" i
+  for ((i = 0; i < count; i++)); do
+    urls+="${urls:+,}{\"url\": \"http://127.0.0.1:$target_port/ok?target=$i\", \"timeout\": 0.5, \"period\": $period}"
+  done
+  cat >"$work/config.json" <<JSON
+{
+  "kafka": {"bootstrap_servers": ["$bootstrap"]},
+  "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
+  "monitored_urls": [$urls],
+  "producer": {"id": "fault-test" ${3:+, $3}},
+  "consumer": {"group_id": "fault-test", "session_timeout": 6, "batch_max_wait": 0.2 ${4:+, $4}}
+}
+JSON
+}
+
+# start_service producer|consumer [INSTANCE]: logs go to $work/<name>.log (appended).
+start_service() {
+  local kind=$1 name=${2:-$1} binary
+  [[ $kind == producer ]] && binary=$WEBMON_PRODUCER || binary=$WEBMON_CONSUMER
+  WEBMON_DB_PASSWORD=webmon "$binary" --config "$work/config.json" >>"$work/$name.log" 2>&1 &
+  service_pids[$name]=$!
+}
+# stop_service NAME: SIGTERM, and the exit code must be 0.
+stop_service() {
+  local name=$1 pid=${service_pids[$1]} code=0
+  kill -TERM "$pid"
+  wait "$pid" || code=$?
+  unset "service_pids[$name]"
+  ((code == 0)) || fail "$name exited with $code after SIGTERM (expected 0)"
+}
+kill9_service() {
+  local name=$1 pid=${service_pids[$1]}
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  unset "service_pids[$name]"
+}
+service_alive() { kill -0 "${service_pids[$1]}" 2>/dev/null; }
+
+# The producer's own accounting, from the last "stopped:" line of its log.
+producer_total() {  # producer_total FIELD [LOG]
+  grep 'stopped: probes=' "$work/${2:-producer}.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+sum_producer_totals() {  # sum over every "stopped:" line (restarts)
+  grep 'stopped: probes=' "$work/${2:-producer}.log" | sed -n "s/.* $1=\([0-9]*\).*/\1/p" |
+    awk '{s += $1} END {print s + 0}'
+}
+
+# Report ids as they went over the wire, read independently with kcat.
+topic_ids() {
+  kcat -C -b "$bootstrap" -t webmon.reports -o beginning -e -q -f '%s\n' 2>/dev/null |
+    sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | sort
+}
+
+# check_exact EXPECTED: rows == EXPECTED and every id on the topic is in PostgreSQL once.
+check_exact() {
+  local expected=$1 stored distinct on_topic unique_on_topic missing
+  wait_until 60 bash -c "[[ \$(PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p $pg_port -U webmon -d webmon -c 'SELECT count(*) FROM reports' 2>/dev/null || echo 0) -ge $expected ]]" || true
+  topic_ids >"$work/topic_ids"
+  sql "SELECT id::text FROM reports ORDER BY 1" >"$work/row_ids"
+  stored=$(wc -l <"$work/row_ids")
+  distinct=$(sort -u "$work/row_ids" | wc -l)
+  on_topic=$(wc -l <"$work/topic_ids")
+  unique_on_topic=$(sort -u "$work/topic_ids" | wc -l)
+  missing=$(comm -23 <(sort -u "$work/topic_ids") "$work/row_ids" | wc -l)
+  echo "expected=$expected rows=$stored lost=$((expected - stored)) duplicated=$((stored - distinct))" \
+    "topic_messages=$on_topic topic_unique_ids=$unique_on_topic on_topic_not_in_db=$missing"
+  ((stored == expected)) || fail "expected exactly $expected rows, found $stored"
+  ((stored == distinct)) || fail "duplicate rows"
+  ((missing == 0)) || fail "$missing reports on the topic never reached PostgreSQL"
+}
