@@ -84,13 +84,16 @@ start_service() {
   WEBMON_DB_PASSWORD=webmon "$binary" --config "$work/config.json" >>"$work/$name.log" 2>&1 &
   service_pids[$name]=$!
 }
-# stop_service NAME: SIGTERM, and the exit code must be 0.
+# stop_service NAME...: SIGTERM to all of them at once; each must exit 0.
 stop_service() {
-  local name=$1 pid=${service_pids[$1]} code=0
-  kill -TERM "$pid"
-  wait "$pid" || code=$?
-  unset "service_pids[$name]"
-  ((code == 0)) || fail "$name exited with $code after SIGTERM (expected 0)"
+  local name code
+  for name in "$@"; do kill -TERM "${service_pids[$name]}"; done
+  for name in "$@"; do
+    code=0
+    wait "${service_pids[$name]}" || code=$?
+    unset "service_pids[$name]"
+    ((code == 0)) || fail "$name exited with $code after SIGTERM (expected 0)"
+  done
 }
 kill9_service() {
   local name=$1 pid=${service_pids[$1]}
