@@ -107,6 +107,8 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
     reason = "field \"id\" must be a UUID";
     return std::nullopt;
   }
+  // Canonical lower case, as PostgreSQL prints uuids, so ids compare as text too.
+  for (auto& c : *id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   report.id = std::move(*id);
 
   auto url = check.string("url", kMaxUrlLength, false);

@@ -12,7 +12,7 @@ DecodedBatch decodeBatch(const std::vector<ConsumedMessage>& messages) {
     }
     auto decoded = common::decodeReport(message.payload);
     if (decoded.report) {
-      batch.reports.push_back({std::move(*decoded.report), message.position});
+      batch.reports.push_back({std::move(*decoded.report), message.position, message.payload});
     } else {
       batch.rejected.push_back({message.position, message.payload, decoded.rejection_reason});
     }

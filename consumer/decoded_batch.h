@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/probe_report.h"
@@ -23,6 +24,7 @@ struct ConsumedMessage {
 struct ReportRecord {
   common::ProbeReport report;
   KafkaPosition position;
+  std::string_view raw;  // the message bytes; points into the ConsumedMessage it came from
 };
 
 struct RejectedRecord {
@@ -37,6 +39,7 @@ struct DecodedBatch {
 };
 
 /// Validates every message; none is dropped: each ends up in exactly one of the two lists.
+/// The result points into `messages`, which must outlive it.
 DecodedBatch decodeBatch(const std::vector<ConsumedMessage>& messages);
 
 }  // namespace webmon::consumer

@@ -1,7 +1,10 @@
 #include "consumer/report_writer.h"
 
 #include <pqxx/except>
+#include <pqxx/result>
 #include <pqxx/transaction>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "consumer/migrations.h"
 
@@ -16,7 +19,12 @@ std::string nullOr(pqxx::work& tx, const std::optional<std::string>& value) {
   return value ? tx.quote(*value) : "NULL";
 }
 
-void insertReports(pqxx::work& tx, const std::vector<ReportRecord>& reports, WriteResult& result) {
+// Inserts the reports; returns those whose id was already stored (before or earlier in this
+// batch): redeliveries, or a different report reusing an id.
+std::vector<const ReportRecord*> insertReports(pqxx::work& tx,
+                                               const std::vector<ReportRecord>& reports,
+                                               WriteResult& result) {
+  std::vector<const ReportRecord*> not_inserted;
   for (std::size_t begin = 0; begin < reports.size(); begin += kRowsPerStatement) {
     const std::size_t end = std::min(reports.size(), begin + kRowsPerStatement);
     std::string sql =
@@ -41,11 +49,57 @@ void insertReports(pqxx::work& tx, const std::vector<ReportRecord>& reports, Wri
              tx.quote(record.position.topic) + "," + std::to_string(record.position.partition) +
              "," + std::to_string(record.position.offset) + ")";
     }
-    sql += " ON CONFLICT (id) DO NOTHING";
-    const auto inserted = static_cast<std::size_t>(tx.exec(sql).affected_rows());
-    result.inserted += inserted;
-    result.duplicates += (end - begin) - inserted;
+    sql += " ON CONFLICT (id) DO NOTHING RETURNING id::text";
+    std::unordered_multiset<std::string> inserted;
+    for (const auto& row : tx.exec(sql)) inserted.insert(row[0].as<std::string>());
+    result.inserted += inserted.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      auto it = inserted.find(reports[i].report.id);
+      if (it == inserted.end()) {
+        not_inserted.push_back(&reports[i]);
+      } else {
+        inserted.erase(it);
+      }
+    }
   }
+  return not_inserted;
+}
+
+// Sorts reports whose id was already stored: the same probe again (a redelivery, harmless and
+// counted as a duplicate) or a different report with a clashing id, which goes to
+// rejected_reports so an operator can see it.
+std::vector<RejectedRecord> sortOutDuplicates(pqxx::work& tx,
+                                              const std::vector<const ReportRecord*>& duplicates,
+                                              WriteResult& result) {
+  std::vector<RejectedRecord> clashes;
+  if (duplicates.empty()) return clashes;
+  std::string ids;
+  for (const auto* record : duplicates) {
+    ids += (ids.empty() ? "" : ",") + tx.quote(record->report.id) + "::uuid";
+  }
+  // The identity of a probe: which producer checked which URL when.
+  std::unordered_map<std::string, std::string> stored;
+  for (const auto& row :
+       tx.exec("SELECT id::text, producer_id || ' ' || url || ' ' || "
+               "to_char(checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+               "FROM reports WHERE id IN (" +
+               ids + ")")) {
+    stored.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+  }
+  for (const auto* record : duplicates) {
+    const auto& r = record->report;
+    const std::string identity =
+        r.producer_id + " " + r.url + " " + common::formatRfc3339(r.checked_at);
+    if (stored[r.id] == identity) {
+      ++result.duplicates;
+      continue;
+    }
+    clashes.push_back({record->position,
+                       record->raw.empty() ? common::encodeReport(r) : std::string(record->raw),
+                       "duplicate id " + r.id + ": a different report (" + stored[r.id] +
+                           ") is already stored with this id"});
+  }
+  return clashes;
 }
 
 void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
@@ -100,7 +154,8 @@ WriteResult ReportWriter::write(const DecodedBatch& batch) {
   WriteResult result;
   try {
     pqxx::work tx(connection(), "webmon-batch");
-    insertReports(tx, batch.reports, result);
+    const auto duplicates = insertReports(tx, batch.reports, result);
+    insertRejected(tx, sortOutDuplicates(tx, duplicates, result), result);
     insertRejected(tx, batch.rejected, result);
     tx.commit();
     return result;

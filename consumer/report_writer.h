@@ -13,8 +13,8 @@ namespace webmon::consumer {
 
 struct WriteResult {
   std::size_t inserted = 0;    // new report rows
-  std::size_t duplicates = 0;  // reports whose id was already stored (a redelivery)
-  std::size_t rejected = 0;    // rejected messages stored (new ones only)
+  std::size_t duplicates = 0;  // the same report again (a redelivery): nothing to do
+  std::size_t rejected = 0;    // rejected messages stored (new ones only), id clashes included
 };
 
 /// The batch was not written; nothing of it is in the database. Safe to retry.

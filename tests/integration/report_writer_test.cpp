@@ -154,3 +154,36 @@ TEST_F(ReportWriterTest, UnreachableDatabaseIsAWriteFailedThatNamesItWithoutTheP
 
 }  // namespace
 }  // namespace webmon::consumer
+
+namespace webmon::consumer {
+namespace {
+
+// Same id, same probe: a redelivery, silently skipped. Same id, different probe: an id clash,
+// set aside in rejected_reports with the stored report's identity in the reason.
+TEST_F(ReportWriterTest, TellsRedeliveriesFromIdClashes) {
+  DecodedBatch first;
+  first.reports = {record("http://a/", true, 1)};
+  writer_->write(first);
+
+  DecodedBatch second;
+  auto redelivery = first.reports[0];
+  redelivery.position.offset = 10;
+  auto clash = record("http://other/", true, 11);
+  clash.report.id = first.reports[0].report.id;
+  second.reports = {redelivery, clash, record("http://b/", true, 12)};
+  const auto result = writer_->write(second);
+  EXPECT_EQ(result.inserted, 1u);
+  EXPECT_EQ(result.duplicates, 1u);
+  EXPECT_EQ(result.rejected, 1u);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 2);
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1("SELECT kafka_offset, reason FROM rejected_reports");
+  EXPECT_EQ(row[0].as<long long>(), 11);
+  EXPECT_NE(row[1].as<std::string>().find("duplicate id " + clash.report.id), std::string::npos);
+  EXPECT_NE(row[1].as<std::string>().find("p1 http://a/ 2026-11-24T10:00:00.250Z"),
+            std::string::npos)
+      << row[1].as<std::string>();
+}
+
+}  // namespace
+}  // namespace webmon::consumer
