@@ -77,7 +77,7 @@ write_config() {
 JSON
 }
 
-# start_service producer|consumer [INSTANCE]: logs go to $work/<name>.log (appended).
+# start_service producer|consumer [INSTANCE]: logs go to $work/<INSTANCE>.log (appended).
 start_service() {
   local kind=$1 name=${2:-$1} binary
   [[ $kind == producer ]] && binary=$WEBMON_PRODUCER || binary=$WEBMON_CONSUMER
