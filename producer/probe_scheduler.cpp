@@ -39,4 +39,12 @@ std::chrono::milliseconds spreadOffset(std::string_view url, std::chrono::millis
   return std::chrono::milliseconds(span == 0 ? 0 : static_cast<long long>(hash % span));
 }
 
+std::chrono::milliseconds firstRunDelay(std::string_view url, std::chrono::milliseconds period,
+                                        std::chrono::milliseconds now_since_epoch) {
+  if (period.count() <= 0) return std::chrono::milliseconds(0);
+  const auto into_period = now_since_epoch.count() % period.count();
+  const auto phase = spreadOffset(url, period).count();
+  return std::chrono::milliseconds((phase - into_period + period.count()) % period.count());
+}
+
 }  // namespace webmon::producer

@@ -46,8 +46,12 @@ class ProbeScheduler {
   std::uint64_t skipped_runs_ = 0;
 };
 
-/// A first-run offset in [0, period) derived from the URL, so start-up load is spread evenly
-/// over the first period and a URL keeps the same phase across restarts.
+/// A phase in [0, period) derived from the URL alone, so load is spread evenly over the period.
 std::chrono::milliseconds spreadOffset(std::string_view url, std::chrono::milliseconds period);
+
+/// How long after `now` (wall clock, ms since the epoch) the URL's first run is due: runs fall
+/// at epoch + phase + k * period, so a restarted producer keeps every URL's phase.
+std::chrono::milliseconds firstRunDelay(std::string_view url, std::chrono::milliseconds period,
+                                        std::chrono::milliseconds now_since_epoch);
 
 }  // namespace webmon::producer

@@ -42,8 +42,10 @@ ProducerTotals ProducerService::run() {
   const auto& urls = config_.monitored_urls;
   ProbeScheduler scheduler;
   const auto start = Clock::now();
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
   for (std::size_t i = 0; i < urls.size(); ++i) {
-    scheduler.add(i, urls[i].period, spreadOffset(urls[i].url, urls[i].period), start);
+    scheduler.add(i, urls[i].period, firstRunDelay(urls[i].url, urls[i].period, wall), start);
   }
   CurlProber prober(std::string("webmon/") + common::kVersion);
   std::vector<ProbeResult> finished;

@@ -69,6 +69,19 @@ TEST(SpreadOffset, SpreadsTenThousandUrlsEvenlyOverThePeriod) {
   EXPECT_GT(*std::min_element(per_second.begin(), per_second.end()), 90);
 }
 
+// A producer restarted at any moment probes each URL at the same phase as before.
+TEST(FirstRunDelay, KeepsTheUrlsPhaseWhateverTheStartTime) {
+  const milliseconds period = seconds(60);
+  const auto phase = spreadOffset("http://a/", period);
+  for (long long start_ms : {0LL, 1LL, 59'999LL, 1'700'000'000'123LL, 1'700'000'031'999LL}) {
+    const auto now = milliseconds(start_ms);
+    const auto delay = firstRunDelay("http://a/", period, now);
+    ASSERT_GE(delay.count(), 0);
+    ASSERT_LT(delay, period);
+    EXPECT_EQ((now + delay).count() % period.count(), phase.count()) << start_ms;
+  }
+}
+
 TEST(SpreadOffset, IsStableForTheSameUrl) {
   EXPECT_EQ(spreadOffset("http://a/", seconds(60)), spreadOffset("http://a/", seconds(60)));
 }
