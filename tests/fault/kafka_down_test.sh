@@ -31,6 +31,9 @@ stop_service consumer
 mapfile -t delays < <(grep -o 'next check in [0-9]* ms' "$work/producer.log" | grep -o '[0-9]*')
 log "broker checks during the outage: ${#delays[@]}, delays (ms): ${delays[*]}"
 ((${#delays[@]} >= 3 && ${#delays[@]} <= 20)) || fail "expected 3..20 throttled broker checks, saw ${#delays[@]}"
-((delays[-1] > delays[0] * 4)) || fail "the back-off did not grow"
+# (Reports librdkafka held at the moment of the outage may time out after the recovery and
+# start a second, short episode: look at the largest delay, not the last.)
+longest=$(printf '%s\n' "${delays[@]}" | sort -n | tail -n 1)
+((longest > delays[0] * 4)) || fail "the back-off did not grow"
 for d in "${delays[@]}"; do ((d <= 5000)) || fail "a delay exceeded the 5 s cap: $d"; done
-pass "kafka down ${outage}s: $probes probes, $probes rows, 0 lost, 0 duplicated; back-off grew to ${delays[-1]} ms"
+pass "kafka down ${outage}s: $probes probes, $probes rows, 0 lost, 0 duplicated; back-off grew to $longest ms"
