@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "producer/report_builder.h"
+#include "tests/support/hostile_server.h"
 
 namespace webmon::producer {
 namespace {
@@ -148,6 +150,56 @@ TEST(CurlProber, FollowsRedirectsOnlyWhenConfigured) {
   EXPECT_EQ(reports[0].http_status, 302);
   EXPECT_TRUE(reports[0].ok);  // 3xx counts as up
   EXPECT_EQ(reports[1].http_status, 200);
+}
+
+}  // namespace
+}  // namespace webmon::producer
+
+namespace webmon::producer {
+namespace {
+
+// Badly behaved servers: every probe must end within its timeout (plus scheduling slack), with
+// the error kind that names what went wrong, and without keeping the body.
+TEST(CurlProberAgainstHostileServers, EveryProbeEndsInTimeWithTheRightKind) {
+  testing::HostileServer hostile;
+  const auto base = "http://127.0.0.1:" + std::to_string(hostile.port());
+  struct Case {
+    std::string path;
+    bool follow_redirects;
+    std::optional<common::ErrorKind> kind;  // nullopt: the probe succeeds
+  };
+  const std::vector<Case> cases = {
+      {"/silent", false, common::ErrorKind::Timeout},
+      {"/drip-headers", false, common::ErrorKind::Timeout},
+      {"/endless", false, common::ErrorKind::Timeout},
+      // 100 MB arrive within the timeout on loopback: up, and the body is discarded as it comes
+      // (the soak test checks memory stays flat).
+      {"/huge", false, std::nullopt},
+      {"/close-mid", false, common::ErrorKind::Protocol},
+      {"/redirect-loop", true, common::ErrorKind::Protocol},
+  };
+  std::vector<common::MonitoredUrl> urls;
+  for (const auto& c : cases) {
+    auto url = target(base + c.path, milliseconds(1500));
+    url.follow_redirects = c.follow_redirects;
+    url.max_redirects = 3;
+    urls.push_back(url);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto reports = probeAll(urls);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000)) << "probes run concurrently, each capped";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].path);
+    if (!cases[i].kind) {
+      EXPECT_TRUE(reports[i].ok) << (reports[i].error ? reports[i].error->message : "");
+      continue;
+    }
+    ASSERT_TRUE(reports[i].error);
+    EXPECT_FALSE(reports[i].ok);
+    EXPECT_EQ(reports[i].error->kind, *cases[i].kind) << reports[i].error->message;
+    EXPECT_LT(reports[i].response_time_ms, 2500.0);
+  }
 }
 
 }  // namespace

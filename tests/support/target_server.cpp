@@ -6,7 +6,9 @@
 //   GET /hits            how many requests each path has had, one "path count" per line
 //
 // With --silent-port-file it also opens a second port that accepts TCP connections but never
-// answers, the classic hung server a probe must time out on.
+// answers, the classic hung server a probe must time out on. With --hostile-port-file it also
+// runs the badly behaved server of tests/support/hostile_server.h (slow headers, endless or
+// huge bodies, connections closed mid-response, redirect loops).
 
 #include <httplib.h>
 #include <netinet/in.h>
@@ -20,8 +22,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
+
+#include "tests/support/hostile_server.h"
 
 namespace {
 
@@ -66,13 +71,25 @@ int main(int argc, char** argv) {
   int port = 0;
   std::string port_file;
   std::string silent_port_file;
+  std::string hostile_port_file;
   CLI::App app("Local HTTP targets for webmon's demo and tests (127.0.0.1 only).",
                "webmon-target-server");
   app.add_option("--port", port, "Port to listen on (0: any free port)");
   app.add_option("--port-file", port_file, "Write the chosen port to this file");
   app.add_option("--silent-port-file", silent_port_file,
                  "Also open a port that never answers and write it to this file");
+  app.add_option("--hostile-port-file", hostile_port_file,
+                 "Also run the badly behaved server and write its port to this file");
   CLI11_PARSE(app, argc, argv);
+
+  std::unique_ptr<webmon::testing::HostileServer> hostile;
+  if (!hostile_port_file.empty()) {
+    hostile = std::make_unique<webmon::testing::HostileServer>();
+    if (!writeAtomically(hostile_port_file, std::to_string(hostile->port()))) {
+      std::cerr << "webmon-target-server: cannot write " << hostile_port_file << '\n';
+      return 1;
+    }
+  }
 
   std::mutex hits_mutex;
   std::map<std::string, long> hits;
