@@ -65,8 +65,27 @@ bool ConfigReader::isObject() const {
   return false;
 }
 
+namespace {
+
+bool isPlainKey(std::string_view key) {
+  if (key.empty() || key.size() > 60) return false;  // long keys are shown quoted and cut short
+  for (unsigned char c : key) {
+    if (!std::isalnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ConfigReader ConfigReader::field(std::string_view key) const {
-  std::string child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  // Keys that could be misread in a path (dots, colons, brackets, ...) are shown quoted:
+  // producer["queue limit"].
+  std::string child_path;
+  if (isPlainKey(key)) {
+    child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  } else {
+    child_path = path_ + "[" + describeValue(nlohmann::json(std::string(key))) + "]";
+  }
   if (!present() || !value_->is_object()) return {nullptr, std::move(child_path), *problems_};
   auto it = value_->find(key);
   return {it == value_->end() ? nullptr : &*it, std::move(child_path), *problems_};

@@ -212,3 +212,16 @@ TEST(MaskPassword, CoversKeyValueAndUriForms) {
 
 }  // namespace
 }  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+TEST(Config, OddKeysAreQuotedInPathsSoTheyCannotBeMisread) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [],
+                             "producer": {"queue limit": 5, "a.b": 1}})"),
+              ElementsAre(HasSubstr("producer[\"a.b\"]: unknown key"),
+                          HasSubstr("producer[\"queue limit\"]: unknown key")));
+}
+
+}  // namespace
+}  // namespace webmon::common
