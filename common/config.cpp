@@ -12,6 +12,7 @@
 
 #include "common/config_error.h"
 #include "common/config_reader.h"
+#include "common/utf8.h"
 
 namespace webmon::common {
 namespace {
@@ -393,8 +394,16 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
     if (auto colon = message.find(": "); colon != std::string::npos) {
       message = message.substr(colon + 2);
     }
-    throw ConfigError(
-        {"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " + message});
+    throw ConfigError({"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " +
+                       escapeInvalidUtf8(message)});
+  } catch (const nlohmann::json::exception& error) {
+    // Not a syntax error but, e.g., a number too large for a double (1e999); the config
+    // fuzzer found that nlohmann reports those as out_of_range.
+    std::string message = error.what();
+    if (auto bracket = message.find("] "); bracket != std::string::npos) {
+      message = message.substr(bracket + 2);
+    }
+    throw ConfigError({"not valid JSON at line 1, column 1: " + escapeInvalidUtf8(message)});
   }
   ConfigProblems problems;
   const ConfigReader root(&document, "", problems);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/utf8.h"
+
 namespace webmon::common {
 namespace {
 
@@ -206,49 +208,6 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
 
 }  // namespace
 
-std::string escapeInvalidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    unsigned int min_code = 0;
-    if (lead < 0x80) {
-      length = 1;
-    } else if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      min_code = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      min_code = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      min_code = 0x10000;
-    }
-    bool valid = length > 0 && i + length <= text.size();
-    unsigned int code = length > 1 ? lead & (0x7f >> length) : lead;
-    for (std::size_t j = 1; valid && j < length; ++j) {
-      const auto next = static_cast<unsigned char>(text[i + j]);
-      valid = (next & 0xc0) == 0x80;
-      code = (code << 6) | (next & 0x3f);
-    }
-    // Reject overlong forms, surrogates and code points past U+10FFFF, as PostgreSQL does.
-    valid = valid && code >= min_code && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
-    if (valid && lead != 0) {
-      out.append(text.substr(i, length));
-      i += length;
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[lead >> 4];
-      out += kHex[lead & 0x0f];
-      ++i;
-    }
-  }
-  return out;
-}
-
 std::string_view errorKindName(ErrorKind kind) {
   return kErrorKindNames.at(static_cast<std::size_t>(kind));
 }
@@ -285,9 +244,11 @@ DecodedReport decodeReport(std::string_view bytes) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(bytes);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {
+    // parse_error for bad syntax, but also out_of_range for numbers like 1e999: any of them
+    // is a message that is not a report (the fuzzer found the second kind).
     std::string message = error.what();
-    if (auto colon = message.find(": "); colon != std::string::npos) {
+    if (auto colon = message.find("] "); colon != std::string::npos) {
       message = message.substr(colon + 2);
     }
     // nlohmann quotes the offending bytes, which may be invalid UTF-8 themselves.

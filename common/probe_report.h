@@ -53,10 +53,6 @@ struct DecodedReport {
 };
 DecodedReport decodeReport(std::string_view bytes);
 
-/// `text` with every byte that is not part of valid UTF-8 (and every NUL) written as \xNN,
-/// so it can go into a PostgreSQL text column or a log line.
-std::string escapeInvalidUtf8(std::string_view text);
-
 /// A fresh random (version 4) UUID.
 std::string newReportId();
 bool isUuid(std::string_view text);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/utf8.h"
 #include "consumer/migrations.h"
 
 namespace webmon::consumer {

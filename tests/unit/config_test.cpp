@@ -225,3 +225,16 @@ TEST(Config, OddKeysAreQuotedInPathsSoTheyCannotBeMisread) {
 
 }  // namespace
 }  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+// Found by the config loader fuzzer.
+TEST(Config, NumberTooLargeForADoubleIsAConfigError) {
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [],
+                             "producer": {"queue_limit": 8e888888}})"),
+              ElementsAre(HasSubstr("not valid JSON at line 1, column 1: number overflow")));
+}
+
+}  // namespace
+}  // namespace webmon::common

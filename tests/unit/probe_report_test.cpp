@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/utf8.h"
+
 namespace webmon::common {
 namespace {
 
@@ -170,6 +172,21 @@ TEST(EscapeInvalidUtf8, KeepsValidTextAndEscapesStrayBytes) {
 TEST(ProbeReport, RejectionReasonForBinaryGarbageIsValidUtf8) {
   const auto reason = decodeReport("\xff\xfe garbage").rejection_reason;
   EXPECT_EQ(escapeInvalidUtf8(reason), reason);
+}
+
+}  // namespace
+}  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+// Found by the report decoder fuzzer: nlohmann throws out_of_range, not parse_error, for a
+// number too large for a double. It must be a rejection, not a crash of the consumer.
+TEST(ProbeReport, RejectsNumbersTooLargeForADouble) {
+  EXPECT_THAT(decodeReport("-9e429").rejection_reason, HasSubstr("number overflow"));
+  auto json = nlohmann::json::parse(encodeReport(sampleReport())).dump();
+  json.replace(json.find("12.5"), 4, "1e999");
+  EXPECT_FALSE(decodeReport(json).report);
 }
 
 }  // namespace
