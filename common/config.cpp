@@ -194,7 +194,8 @@ void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out) {
 }
 
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
-  node.rejectUnknownKeys({"url", "name", "timeout", "period", "follow_redirects", "max_redirects"});
+  node.rejectUnknownKeys(
+      {"url", "name", "timeout", "period", "follow_redirects", "max_redirects", "ca_file"});
   const auto url = node.field("url");
   if (url.required()) {
     if (auto text = url.nonEmptyString()) {
@@ -227,6 +228,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
   if (auto max = node.field("max_redirects").integer(0, 50)) {
     out.max_redirects = static_cast<int>(*max);
   }
+  assignIf(out.ca_file, node.field("ca_file").nonEmptyString());
 }
 
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {

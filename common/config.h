@@ -49,6 +49,7 @@ struct MonitoredUrl {
   milliseconds period{60'000};
   bool follow_redirects = false;
   int max_redirects = 5;
+  std::string ca_file;  // PEM bundle to verify https targets with; empty: the system's
 };
 
 struct LoggingConfig {

@@ -118,6 +118,8 @@ void CurlProber::start(std::size_t target, const common::MonitoredUrl& url,
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // A private CA for internal services; otherwise libcurl's default bundle.
+  if (!url.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, url.ca_file.c_str());
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discardBody);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());

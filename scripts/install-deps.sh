@@ -12,7 +12,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start
-  postgresql postgresql-client kcat supervisor procps
+  postgresql postgresql-client kcat supervisor procps openssl
 )
 
 missing=()

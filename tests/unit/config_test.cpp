@@ -64,7 +64,7 @@ TEST(Config, ReadsEverySection) {
     "db": {"host": "db", "port": 6543, "db_name": "mon", "user": "u", "password": "p",
            "sslmode": "verify-full", "sslrootcert": "/etc/root.crt"},
     "monitored_urls": [{"url": "https://example.test/", "name": "ex", "timeout": 2.5, "period": 30,
-                        "follow_redirects": true, "max_redirects": 3}],
+                        "follow_redirects": true, "max_redirects": 3, "ca_file": "/etc/ca.pem"}],
     "logging": {"level": "debug", "file": "/var/log/webmon/{service}.log", "max_file_size_mb": 2,
                 "max_files": 3},
     "producer": {"id": "p1", "queue_limit": 50, "max_concurrent_probes": 10, "delivery_timeout": 5,
@@ -80,6 +80,7 @@ TEST(Config, ReadsEverySection) {
   EXPECT_EQ(config.db.sslmode, "verify-full");
   EXPECT_EQ(config.monitored_urls[0].timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(config.monitored_urls[0].max_redirects, 3);
+  EXPECT_EQ(config.monitored_urls[0].ca_file, "/etc/ca.pem");
   EXPECT_EQ(config.logging.max_file_size_bytes, 2u * 1024 * 1024);
   EXPECT_EQ(config.producer.delivery_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.consumer.batch_max_wait, std::chrono::milliseconds(250));

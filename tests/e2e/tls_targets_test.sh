@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# HTTPS targets served by `openssl s_server` with certificates this test makes: one
+# self-signed, and three signed by a test CA the producer is told to trust (ca_file): valid,
+# expired, and valid for another host only. The good one must be up; each bad one down with
+# error kind "tls" and a message that names the certificate problem. Reports are read back
+# from the topic with kcat.
+set -euo pipefail
+work=$(mktemp -d /tmp/webmon-tls.XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -n 20 "$f"; done; exit 1; }
+cd "$work"
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout self.key -out self.pem 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=webmon test CA" \
+  -keyout ca.key -out ca.pem 2>/dev/null
+cat >ca.cnf <<'CNF'
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+[ any ]
+commonName = supplied
+CNF
+: >index.txt; echo 01 >serial
+sign() {  # sign NAME SUBJECT_ALT_NAME START END
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -addext "subjectAltName=$2" \
+    -keyout "$1.key" -out "$1.csr" 2>/dev/null
+  openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in "$1.csr" \
+    -startdate "$3" -enddate "$4" -out "$1.pem" >/dev/null 2>&1 || fail "could not sign $1"
+}
+sign good IP:127.0.0.1 20200101000000Z 20991231000000Z
+sign expired IP:127.0.0.1 20200101000000Z 20200102000000Z
+sign other DNS:other.example 20200101000000Z 20991231000000Z
+
+serve() {  # serve NAME: an HTTPS server with NAME.pem/NAME.key on a free port -> $port
+  local name=$1
+  for _ in $(seq 20); do
+    port=$(shuf -i 20000-32000 -n 1)
+    openssl s_server -accept "127.0.0.1:$port" -cert "$name.pem" -key "$name.key" -www -quiet \
+      >"$name.log" 2>&1 &
+    pids+=($!)
+    sleep 0.3
+    kill -0 "${pids[-1]}" 2>/dev/null && return 0
+  done
+  fail "could not start the $name server"
+}
+serve self; self_port=$port
+serve good; good_port=$port
+serve expired; expired_port=$port
+serve other; other_port=$port
+
+"$WEBMON_DEV_BROKER" --partitions 1 --bootstrap-file bootstrap >broker.log 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [[ -s bootstrap ]] && break; sleep 0.1; done
+bootstrap=$(cat bootstrap)
+cat >config.json <<JSON
+{"kafka": {"bootstrap_servers": ["$bootstrap"]},
+ "monitored_urls": [
+   {"url": "https://127.0.0.1:$self_port/", "name": "self-signed", "timeout": 2, "period": 3},
+   {"url": "https://127.0.0.1:$good_port/", "name": "good", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"url": "https://127.0.0.1:$expired_port/", "name": "expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"url": "https://127.0.0.1:$other_port/", "name": "wrong-host", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"}],
+ "producer": {"id": "tls-test"}}
+JSON
+"$WEBMON_PRODUCER" --config config.json >producer.log 2>&1 &
+producer=$!
+sleep 7
+kill -TERM "$producer"
+wait "$producer" || fail "producer exited with $?"
+
+kcat -C -b "$bootstrap" -t webmon.reports -o beginning -e -q -f '%s\n' >reports.json
+messages() {  # the error messages of NAME's reports, one per line ("-" when up)
+  grep "\"name\":\"$1\"" reports.json |
+    sed -e 's/.*"error":null.*/-/' -e 's/.*"message":"\([^"]*\)".*/\1/'
+}
+check_down() {  # check_down NAME MESSAGE_PATTERN
+  local lines kinds
+  lines=$(messages "$1")
+  [[ -n $lines ]] || fail "no report for $1"
+  kinds=$(grep "\"name\":\"$1\"" reports.json | grep -c '"kind":"tls"' || true)
+  [[ $kinds -eq $(wc -l <<<"$lines") ]] || fail "$1: not every report has error kind tls"
+  grep -Evq "$2" <<<"$lines" && fail "$1: a message does not match '$2': $lines"
+  echo "ok   - $1: $(wc -l <<<"$lines") reports, all down with kind tls: $(head -n 1 <<<"$lines")"
+}
+good=$(messages good)
+[[ -n $good && $(sort -u <<<"$good") == "-" ]] || fail "the valid certificate was not reported up: $good"
+echo "ok   - good: $(wc -l <<<"$good") reports, all up (verified against ca_file)"
+check_down self-signed 'self[- ]signed certificate'
+check_down expired 'certificate has expired'
+check_down wrong-host "no alternative certificate subject name matches|does not match"
