@@ -1,10 +1,13 @@
 #include "common/command_line.h"
 
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "common/config_error.h"
 #include "common/kafka_client.h"
+#include "common/logging.h"
 #include "common/version.h"
 
 namespace webmon::common {
@@ -57,6 +60,47 @@ void printConfigSummary(const Config& config, const std::string& path) {
             << "\n"
             << "  db: " << config.db.describe() << "\n"
             << "  monitored_urls: " << config.monitored_urls.size() << "\n";
+}
+
+}  // namespace webmon::common
+
+namespace webmon::common {
+
+std::optional<int> startService(int argc, char** argv, const ServiceIdentity& identity,
+                                CommandLine& options, Config& config) {
+  if (auto exit_code = parseCommandLine(argc, argv, identity.program, identity.description,
+                                        identity.offer_migrate, options)) {
+    return exit_code;
+  }
+  auto loaded = loadConfigOrExplain(options.config_path, identity.program);
+  if (!loaded) return kExitConfigError;
+  if (options.check_config) {
+    printConfigSummary(*loaded, options.config_path);
+    return kExitOk;
+  }
+  try {
+    setupLogging(loaded->logging, identity.log_name, processEnvironment());
+  } catch (const std::exception& error) {
+    std::cerr << identity.program << ": " << error.what() << '\n';
+    return kExitConfigError;
+  }
+  config = std::move(*loaded);
+  spdlog::info("{} {} starting", identity.program, kVersion);
+  return std::nullopt;
+}
+
+int runService(const ServiceIdentity& identity, const std::function<void()>& body) {
+  int exit_code = kExitOk;
+  try {
+    body();
+  } catch (const std::exception& error) {
+    spdlog::critical("{} failed: {}", identity.program, error.what());
+    exit_code = kExitRuntimeError;
+  }
+  // Lets librdkafka's background threads finish, so leak checkers see a clean exit.
+  rd_kafka_wait_destroyed(5000);
+  spdlog::shutdown();
+  return exit_code;
 }
 
 }  // namespace webmon::common

@@ -1,6 +1,7 @@
 #pragma once
 // The command line both services share: --config, --check-config, --version, --help.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,5 +32,22 @@ std::optional<Config> loadConfigOrExplain(const std::string& path, const std::st
 
 /// What --check-config prints on success: a summary without any secret.
 void printConfigSummary(const Config& config, const std::string& path);
+
+struct ServiceIdentity {
+  std::string program;      // "webmon-producer"
+  std::string log_name;     // "producer": the logger's name and {service} in logging.file
+  std::string description;  // for --help
+  bool offer_migrate = false;
+};
+
+/// The start-up both services share: parse argv, load and validate the config, answer
+/// --check-config, set up logging. Returns an exit code when the program should stop now;
+/// otherwise `options` and `config` are filled in and the service may start.
+std::optional<int> startService(int argc, char** argv, const ServiceIdentity& identity,
+                                CommandLine& options, Config& config);
+
+/// Runs `body` (the service), mapping an escaping exception to kExitRuntimeError with a
+/// critical log line, and shuts librdkafka and the logger down cleanly either way.
+int runService(const ServiceIdentity& identity, const std::function<void()>& body);
 
 }  // namespace webmon::common

@@ -1,15 +1,10 @@
 // webmon-producer: probes the configured URLs and publishes one report per probe to Kafka.
 
-#include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
-#include <iostream>
-
 #include "common/command_line.h"
-#include "common/logging.h"
 #include "common/shutdown_signal.h"
-#include "common/version.h"
 #include "producer/curl_prober.h"
 #include "producer/producer_service.h"
 
@@ -28,32 +23,20 @@ void raiseOpenFileLimit() {
 
 int main(int argc, char** argv) {
   using namespace webmon;
+  const common::ServiceIdentity identity{
+      "webmon-producer", "producer",
+      "Probes the configured URLs and publishes one JSON report per probe to Kafka.", false};
+  producer::CurlGlobal curl_global;  // once per process, before any libcurl use
   common::CommandLine options;
-  if (auto exit_code = common::parseCommandLine(
-          argc, argv, "webmon-producer",
-          "Probes the configured URLs and publishes one JSON report per probe to Kafka.", false,
-          options)) {
+  common::Config config;
+  if (auto exit_code = common::startService(argc, argv, identity, options, config)) {
     return *exit_code;
   }
-  producer::CurlGlobal curl_global;  // before the config: URL validation uses libcurl
-  auto config = common::loadConfigOrExplain(options.config_path, "webmon-producer");
-  if (!config) return common::kExitConfigError;
-  if (options.check_config) {
-    common::printConfigSummary(*config, options.config_path);
-    return common::kExitOk;
-  }
-  try {
-    common::setupLogging(config->logging, "producer", common::processEnvironment());
-  } catch (const std::exception& error) {
-    std::cerr << "webmon-producer: " << error.what() << '\n';
-    return common::kExitConfigError;
-  }
   raiseOpenFileLimit();
-  spdlog::info("webmon-producer {} starting; producer_id={}", common::kVersion,
-               config->producer.producer_id);
-  try {
+  return common::runService(identity, [&] {
+    spdlog::info("producer_id={}", config.producer.producer_id);
     common::ShutdownSignal shutdown;
-    producer::ProducerService service(std::move(*config), shutdown);
+    producer::ProducerService service(std::move(config), shutdown);
     const auto totals = service.run();
     if (totals.undelivered > 0) {
       spdlog::error(
@@ -63,12 +46,5 @@ int main(int argc, char** argv) {
     }
     spdlog::info("stopped: probes={} ok={} delivered={} dropped={} undelivered={}", totals.probes,
                  totals.probes_ok, totals.delivered, totals.dropped, totals.undelivered);
-  } catch (const std::exception& error) {
-    spdlog::critical("webmon-producer failed: {}", error.what());
-    spdlog::shutdown();
-    return common::kExitRuntimeError;
-  }
-  rd_kafka_wait_destroyed(5000);
-  spdlog::shutdown();
-  return common::kExitOk;
+  });
 }
