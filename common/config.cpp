@@ -12,6 +12,7 @@
 
 #include "common/config_error.h"
 #include "common/config_reader.h"
+#include "common/probe_report.h"
 #include "common/utf8.h"
 
 namespace webmon::common {
@@ -69,6 +70,9 @@ std::string lowercase(std::string text) {
 
 // Uses libcurl's own URL parser, so what we accept is exactly what the prober can fetch.
 std::optional<std::string> checkProbeUrl(const std::string& url) {
+  if (url.size() > kMaxUrlLength) {
+    return "must be at most " + std::to_string(kMaxUrlLength) + " characters";
+  }
   for (unsigned char c : url) {
     if (c <= ' ' || c == 0x7f) return "must not contain spaces or control characters";
   }
@@ -207,6 +211,9 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
     }
   }
   assignIf(out.name, node.field("name").nonEmptyString());
+  if (out.name.size() > kMaxUrlLength) {
+    node.field("name").fail("must be at most " + std::to_string(kMaxUrlLength) + " characters");
+  }
   if (out.name.empty()) out.name = out.url;
   const auto timeout = node.field("timeout").positiveSecondsAsMs(kMaxTimeoutSeconds);
   const auto period = node.field("period").positiveSecondsAsMs(kMaxPeriodSeconds);

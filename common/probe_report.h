@@ -10,6 +10,8 @@
 namespace webmon::common {
 
 inline constexpr int kReportSchemaVersion = 1;
+/// The longest url (and name) a report may carry; the config enforces it too.
+inline constexpr std::size_t kMaxUrlLength = 8192;
 
 /// Why a probe failed. The names are stable: they are stored in PostgreSQL and queried.
 enum class ErrorKind {

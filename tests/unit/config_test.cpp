@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/config_error.h"
+#include "common/probe_report.h"
 
 namespace webmon::common {
 namespace {
@@ -235,6 +236,21 @@ TEST(Config, NumberTooLargeForADoubleIsAConfigError) {
   EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [],
                              "producer": {"queue_limit": 8e888888}})"),
               ElementsAre(HasSubstr("not valid JSON at line 1, column 1: number overflow")));
+}
+
+}  // namespace
+}  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+// The producer must never make a report the consumer would reject.
+TEST(Config, UrlLongerThanAReportMayCarryIsRejected) {
+  const std::string url = "http://h/" + std::string(kMaxUrlLength, 'a');
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
+                             "monitored_urls": [{"url": ")" +
+                         url + R"("}]})"),
+              ElementsAre(HasSubstr("monitored_urls[0].url: must be at most 8192 characters")));
 }
 
 }  // namespace

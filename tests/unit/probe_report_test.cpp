@@ -191,3 +191,22 @@ TEST(ProbeReport, RejectsNumbersTooLargeForADouble) {
 
 }  // namespace
 }  // namespace webmon::common
+
+namespace webmon::common {
+namespace {
+
+// Found by the report decoder fuzzer: a long URL and no name decoded fine, but the name that
+// defaults to the URL then failed the name's shorter limit when encoded again.
+TEST(ProbeReport, LongestUrlWithDefaultNameRoundTrips) {
+  auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  json["url"] = "http://h/" + std::string(kMaxUrlLength - 9, 'a');
+  json.erase("name");
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_TRUE(decodeReport(encodeReport(*decoded.report)).report);
+  json["url"] = "http://h/" + std::string(kMaxUrlLength, 'a');
+  EXPECT_FALSE(decodeReport(json.dump()).report);
+}
+
+}  // namespace
+}  // namespace webmon::common
