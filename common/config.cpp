@@ -289,8 +289,8 @@ std::string hostName() {
 }
 
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
-  node.rejectUnknownKeys(
-      {"id", "queue_limit", "max_concurrent_probes", "delivery_timeout", "shutdown_timeout"});
+  node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
+                          "shutdown_timeout", "stats_interval"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
@@ -305,10 +305,14 @@ void readProducer(const ConfigReader& node, ProducerConfig& out) {
   if (auto ms = node.field("shutdown_timeout").positiveSecondsAsMs(600)) {
     out.shutdown_timeout = milliseconds(*ms);
   }
+  if (auto ms = node.field("stats_interval").positiveSecondsAsMs(86'400)) {
+    out.stats_interval = milliseconds(*ms);
+  }
 }
 
 void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
-  node.rejectUnknownKeys({"group_id", "batch_max_messages", "batch_max_wait", "session_timeout"});
+  node.rejectUnknownKeys(
+      {"group_id", "batch_max_messages", "batch_max_wait", "session_timeout", "stats_interval"});
   assignIf(out.group_id, node.field("group_id").nonEmptyString());
   if (auto max = node.field("batch_max_messages").integer(1, 1'000'000)) {
     out.batch_max_messages = static_cast<std::size_t>(*max);
@@ -324,6 +328,9 @@ void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
     } else {
       out.session_timeout = milliseconds(*ms);
     }
+  }
+  if (auto ms = node.field("stats_interval").positiveSecondsAsMs(86'400)) {
+    out.stats_interval = milliseconds(*ms);
   }
 }
 

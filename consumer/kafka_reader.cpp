@@ -20,6 +20,10 @@ std::map<std::string, std::string> consumerDefaults(const common::ConsumerConfig
       {"heartbeat.interval.ms",
        std::to_string(std::max<long long>(100, config.session_timeout.count() / 3))},
       {"enable.partition.eof", "false"},
+      // A fetch waits at most this long for new data (librdkafka's default is 500 ms). A
+      // broker may hold a fetch for the whole wait even when data arrives meanwhile (the
+      // development broker does): the bench's end-to-end p50 went from 556 to 318 ms.
+      {"fetch.wait.max.ms", "100"},
   };
 }
 
@@ -52,13 +56,24 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
   const auto deadline = std::chrono::steady_clock::now() + wait;
   // Poll in short slices so a stop request is noticed within ~100 ms.
   constexpr auto kSlice = std::chrono::milliseconds(100);
-  while (batch.size() < max && !stopRequested(stop_fd)) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    rd_kafka_message_t* message =
-        rd_kafka_consumer_poll(client_.get(), static_cast<int>(std::min(left, kSlice).count()));
-    if (message == nullptr) continue;
+  batch.reserve(std::min<std::size_t>(max, 10'000));
+  // Messages librdkafka has already fetched are taken with a zero timeout, and the clock and
+  // the stop pipe are only looked at when none is waiting (or every 1024 messages): per
+  // message, those two calls cost more than taking the message itself.
+  std::size_t since_check = 0;
+  while (batch.size() < max) {
+    rd_kafka_message_t* message = nullptr;
+    if (++since_check < 1024) message = rd_kafka_consumer_poll(client_.get(), 0);
+    if (message == nullptr) {
+      since_check = 0;
+      if (stopRequested(stop_fd)) break;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      message =
+          rd_kafka_consumer_poll(client_.get(), static_cast<int>(std::min(left, kSlice).count()));
+      if (message == nullptr) continue;
+    }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Consumer errors are informational: librdkafka recovers by itself.
       std::uint64_t suppressed = 0;

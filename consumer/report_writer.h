@@ -44,6 +44,7 @@ class ReportWriter {
   common::DbConfig config_;
   std::string where_;  // for messages: no password
   std::unique_ptr<pqxx::connection> connection_;
+  bool staging_ready_ = false;  // the connection's temporary staging table exists
 };
 
 }  // namespace webmon::consumer

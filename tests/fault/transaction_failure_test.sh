@@ -9,13 +9,14 @@ write_config 10 1 "" '"batch_max_messages": 50'
 start_service consumer; start_service producer
 wait_until 30 bash -c "[[ \$(PGPASSWORD=webmon psql -X -qAt -h 127.0.0.1 -p $pg_port -U webmon -d webmon -c 'SELECT count(*) FROM reports' 2>/dev/null || echo 0) -gt 10 ]]" ||
   fail "no rows before the injected failure"
-# Fails on the 5th row of any batch, i.e. after earlier rows of the same transaction were
-# inserted, as long as the table injected_failure exists.
+# Fails on the 2nd row of any batch, i.e. after an earlier row of the same transaction was
+# inserted, as long as the table injected_failure exists. (Batches here hold a few reports:
+# ten a second, read in 0.2 s batches.)
 sql "CREATE TABLE injected_failure ();
      CREATE FUNCTION fail_mid_batch() RETURNS trigger LANGUAGE plpgsql AS \$\$
      BEGIN
        IF EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'injected_failure')
-          AND (SELECT count(*) FROM reports WHERE inserted_at = now()) >= 4 THEN
+          AND (SELECT count(*) FROM reports WHERE inserted_at = now()) >= 1 THEN
          RAISE EXCEPTION 'injected failure in the middle of a batch';
        END IF;
        RETURN NEW;
