@@ -260,7 +260,14 @@ DecodedReport decodeReport(std::string_view bytes) {
 }
 
 std::string newReportId() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
+  // Seeded with 256 bits: one 32-bit seed would give only 2^32 possible id sequences, and two
+  // producer runs that drew the same seed would reuse each other's ids.
+  thread_local std::mt19937_64 generator = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   std::array<unsigned char, 16> bytes;
   for (std::size_t i = 0; i < bytes.size(); i += 8) {
     const auto value = generator();
