@@ -566,7 +566,8 @@ def main():
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, help="run only these")
     parser.add_argument("--output", help="also write the table (markdown) to this file")
     parser.add_argument("--ingest-batch", type=int, default=5000,
-                        help="consumer.batch_max_messages for the ingest scenario")
+                        help="consumer.batch_max_messages for the ingest scenario "
+                             "(5000 is also the default)")
     parser.add_argument("--keep", action="store_true", help="keep logs and configs")
     args = parser.parse_args()
     source = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

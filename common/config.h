@@ -70,7 +70,7 @@ struct ProducerConfig {
 
 struct ConsumerConfig {
   std::string group_id = "webmon-consumer";
-  std::size_t batch_max_messages = 1'000;
+  std::size_t batch_max_messages = 5'000;  // the bench's best ingest rate (docs/benchmarks.md)
   milliseconds batch_max_wait{500};
   milliseconds session_timeout{10'000};
   milliseconds stats_interval{60'000};  // how often the "stats" log line is written

@@ -34,7 +34,7 @@ struct ProbeError {
 using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
 
 struct ProbeReport {
-  std::string id;  // UUID v4 in canonical text form; the idempotency key end to end
+  std::string id;  // a UUID in canonical text form; the idempotency key end to end
   std::string url;
   std::string name;
   SystemTime checked_at;  // when the probe started, UTC, millisecond precision
@@ -55,7 +55,7 @@ struct DecodedReport {
 };
 DecodedReport decodeReport(std::string_view bytes);
 
-/// A fresh random (version 4) UUID.
+/// A fresh time-ordered (version 7) UUID: the current time in ms, then 74 random bits.
 std::string newReportId();
 bool isUuid(std::string_view text);
 

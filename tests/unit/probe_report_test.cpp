@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "common/utf8.h"
 
@@ -139,15 +141,30 @@ TEST(Rfc3339, ParsesOffsetsAndFractions) {
   EXPECT_FALSE(parseRfc3339("2023-11-14T22:13:20"));
 }
 
-TEST(ReportId, IsAVersion4UuidAndUnique) {
+TEST(ReportId, IsAVersion7UuidAndUnique) {
   std::set<std::string> ids;
   for (int i = 0; i < 10000; ++i) {
     const auto id = newReportId();
     ASSERT_TRUE(isUuid(id)) << id;
-    EXPECT_EQ(id[14], '4');
+    EXPECT_EQ(id[14], '7') << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 10000u);
+}
+
+TEST(ReportId, StartsWithTheTimeInMillisecondsSoLaterIdsSortAfterEarlierOnes) {
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const auto first = newReportId();
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  const auto second = newReportId();
+  // The first 48 bits (12 hex digits around the first dash) are the creation time.
+  const auto millis = std::stoll(first.substr(0, 8) + first.substr(9, 4), nullptr, 16);
+  EXPECT_GE(millis, before);
+  EXPECT_LT(millis, before + 1000);
+  EXPECT_LT(first, second);
 }
 
 }  // namespace
