@@ -317,7 +317,7 @@ def scenario_throughput(lab, quick, wrk_rate):
     # Scheduled above the 10,000/s target, so the figure is what the machine allows rather
     # than what was asked for.
     urls, period = 24_000, 2
-    seconds = 15 if quick else 60
+    seconds = 10 if quick else 60
     log(f"throughput: {urls} URLs every {period} s (scheduled {urls // period}/s), timeout 1 s, "
         f"fresh connection per probe, {seconds} s")
     r = producer_window(lab, "throughput", urls, period, 1, warmup=period + 3, seconds=seconds,
@@ -332,7 +332,7 @@ def scenario_throughput(lab, quick, wrk_rate):
 
 def scenario_schedule(lab, quick):
     urls, period = 20_000, 5
-    seconds = 20 if quick else 60
+    seconds = 10 if quick else 60
     log(f"schedule accuracy: {urls} URLs every {period} s ({urls // period}/s), {seconds} s")
     r = producer_window(lab, "schedule", urls, period, 1, warmup=period + 2, seconds=seconds)
     log(f"  lag p50 {r['lag_p50']:.1f} ms, worst-second p99 {r['lag_p99_worst_second']:.1f} ms, "
@@ -353,7 +353,7 @@ def scenario_memory(lab, quick):
         subprocess.run([binary, "--config", config, "--check-config"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         runs.append(time.monotonic() - begin)
-    seconds = 10 if quick else 30
+    seconds = 5 if quick else 30
     log(f"memory: {urls} URLs every {period} s, {seconds} s; --check-config took "
         f"{min(runs):.2f} s (best of 3)")
     proc, log_path = lab.start_service("producer", config, "memory")
@@ -422,7 +422,7 @@ def scenario_ingest(lab, quick, batch):
 
 def scenario_end_to_end(lab, quick):
     urls, period = 4_000, 2
-    seconds = 20 if quick else 60
+    seconds = 10 if quick else 60
     lab.restart_broker()
     lab.empty_tables()
     log(f"end to end: {urls} URLs every {period} s ({urls // period} reports/s), producer + "
@@ -456,7 +456,7 @@ def scenario_end_to_end(lab, quick):
 
 def scenario_kafka_down(lab, quick):
     urls, period = 4_000, 2
-    down_seconds = 20 if quick else 60
+    down_seconds = 15 if quick else 60
     lab.restart_broker()
     log(f"kafka down: {urls} URLs every {period} s ({urls // period} reports/s), broker down "
         f"{down_seconds} s")

@@ -3,7 +3,7 @@
 # neutral target server, wrk as the yardstick, python3 for the harness), builds an optimised
 # webmon, and runs every scenario against servers on 127.0.0.1 only.
 #
-#   bench/run.sh                 full run (about 8 minutes)
+#   bench/run.sh                 full run (about 6 minutes)
 #   bench/run.sh --quick         short windows (under 2 minutes)
 #   bench/run.sh --only ingest   one or more scenarios (see bench/bench.py --help)
 #

@@ -146,49 +146,58 @@ ConsumerTotals ConsumerService::run() {
     pending.reset();
   };
 
-  while (!shutdown_.requested()) {
-    const auto poll_start = std::chrono::steady_clock::now();
-    auto messages = reader.pollBatch(config_.consumer.batch_max_messages,
-                                     config_.consumer.batch_max_wait, shutdown_.fd());
-    const auto decode_start = std::chrono::steady_clock::now();
-    times.poll += decode_start - poll_start;
-    if (messages.empty()) {
-      settle();  // nothing new: commit what is in flight now rather than with the next batch
-    } else {
-      // The decoded reports point into the messages: both live in one heap object that does
-      // not move until the batch is settled.
-      auto next = std::make_unique<PendingBatch>();
-      next->messages = std::move(messages);
-      next->batch = decodeBatch(next->messages);
-      times.decode += std::chrono::steady_clock::now() - decode_start;
-      for (const auto& rejected : next->batch.rejected) {
-        spdlog::warn("rejected message {}/{}@{}: {}", rejected.position.topic,
-                     rejected.position.partition, rejected.position.offset, rejected.reason);
+  try {
+    while (!shutdown_.requested()) {
+      const auto poll_start = std::chrono::steady_clock::now();
+      auto messages = reader.pollBatch(config_.consumer.batch_max_messages,
+                                       config_.consumer.batch_max_wait, shutdown_.fd());
+      const auto decode_start = std::chrono::steady_clock::now();
+      times.poll += decode_start - poll_start;
+      if (messages.empty()) {
+        settle();  // nothing new: commit what is in flight now rather than with the next batch
+      } else {
+        // The decoded reports point into the messages: both live in one heap object that does
+        // not move until the batch is settled.
+        auto next = std::make_unique<PendingBatch>();
+        next->messages = std::move(messages);
+        next->batch = decodeBatch(next->messages);
+        times.decode += std::chrono::steady_clock::now() - decode_start;
+        for (const auto& rejected : next->batch.rejected) {
+          spdlog::warn("rejected message {}/{}@{}: {}", rejected.position.topic,
+                       rejected.position.partition, rejected.position.offset, rejected.reason);
+        }
+        settle();
+        PendingBatch* batch = next.get();
+        next->outcome = std::async(std::launch::async, [this, &writer, &backoff, batch] {
+          return storeUntilDone(writer, backoff, *batch, shutdown_);
+        });
+        pending = std::move(next);
       }
-      settle();
-      PendingBatch* batch = next.get();
-      next->outcome = std::async(std::launch::async, [this, &writer, &backoff, batch] {
-        return storeUntilDone(writer, backoff, *batch, shutdown_);
-      });
-      pending = std::move(next);
+      if (const auto now = std::chrono::steady_clock::now(); now >= next_stats) {
+        // Counters are totals since start; the rate covers the time since the previous line.
+        const double seconds = std::chrono::duration<double>(now - last_stats).count();
+        spdlog::info(
+            "stats batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
+            "inserted_per_s={:.1f} poll_s={:.2f} decode_s={:.2f} write_s={:.2f} stall_s={:.2f} "
+            "commit_s={:.2f}",
+            totals.batches, totals.inserted, totals.duplicates, totals.rejected,
+            totals.failed_attempts,
+            seconds > 0 ? static_cast<double>(totals.inserted - inserted_at_last_stats) / seconds
+                        : 0.0,
+            times.poll.count(), times.decode.count(), times.write.count(), times.stall.count(),
+            times.commit.count());
+        last_stats = now;
+        next_stats = now + stats_interval;
+        inserted_at_last_stats = totals.inserted;
+      }
     }
-    if (const auto now = std::chrono::steady_clock::now(); now >= next_stats) {
-      // Counters are totals since start; the rate covers the time since the previous line.
-      const double seconds = std::chrono::duration<double>(now - last_stats).count();
-      spdlog::info(
-          "stats batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
-          "inserted_per_s={:.1f} poll_s={:.2f} decode_s={:.2f} write_s={:.2f} stall_s={:.2f} "
-          "commit_s={:.2f}",
-          totals.batches, totals.inserted, totals.duplicates, totals.rejected,
-          totals.failed_attempts,
-          seconds > 0 ? static_cast<double>(totals.inserted - inserted_at_last_stats) / seconds
-                      : 0.0,
-          times.poll.count(), times.decode.count(), times.write.count(), times.stall.count(),
-          times.commit.count());
-      last_stats = now;
-      next_stats = now + stats_interval;
-      inserted_at_last_stats = totals.inserted;
-    }
+  } catch (...) {
+    // Something broke on this thread (Kafka, memory): stop the writer as well, so that exiting
+    // does not wait on a database that may be down. Its batch stays uncommitted, to be read
+    // again.
+    shutdown_.request();
+    if (pending && pending->outcome.valid()) pending->outcome.wait();
+    throw;
   }
   // Stopping: the batch in flight is stored (or, if the database is down, given up and left
   // uncommitted, to be read again) before the group is left.

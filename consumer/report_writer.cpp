@@ -18,7 +18,7 @@ namespace {
 // The batch goes in with COPY (pqxx::stream_to) into a session-local staging table, then one
 // INSERT ... SELECT moves it into reports. Against multi-row INSERT statements this takes
 // PostgreSQL's SQL parser out of the hot path: the bench measured ingest going from about
-// 25,000 to over 60,000 reports/s (docs/benchmarks.md).
+// 25,000 to 45,000 reports/s (docs/benchmarks.md).
 constexpr const char* kStagingTable = "webmon_report_staging";
 constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "

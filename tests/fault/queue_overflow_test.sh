@@ -24,5 +24,10 @@ grep -q 'report queue full (limit 40): dropped' "$work/producer.log" || fail "dr
 check_exact "$((probes - dropped))"
 stop_service consumer
 # Bounded memory: 300 reports more or less must not show; allow allocator noise.
-((rss_during - rss_before < 8192)) || fail "RSS grew by $((rss_during - rss_before)) kB during the outage"
+# 8 MB is generous for 40 queued reports (the normal build grows ~200 kB). Under ASan, freed
+# memory waits in its quarantine (256 MB by default) and RSS grows regardless, so the bound
+# there only guards against runaway growth.
+rss_limit_kb=8192
+((${WEBMON_SANITIZED:-0} == 1)) && rss_limit_kb=131072
+((rss_during - rss_before < rss_limit_kb)) || fail "RSS grew by $((rss_during - rss_before)) kB during the outage (limit $rss_limit_kb kB)"
 pass "overflow: $probes probes, $dropped dropped (logged), $((probes - dropped)) stored exactly once, RSS +$((rss_during - rss_before)) kB"

@@ -54,6 +54,9 @@ TEST(Config, MinimalConfigGetsDocumentedDefaults) {
   EXPECT_EQ(config.producer.queue_limit, 100000u);
   EXPECT_FALSE(config.producer.producer_id.empty());
   EXPECT_EQ(config.consumer.group_id, "webmon-consumer");
+  EXPECT_EQ(config.consumer.batch_max_messages, 5000u);
+  EXPECT_EQ(config.producer.stats_interval, std::chrono::seconds(60));
+  EXPECT_EQ(config.consumer.stats_interval, std::chrono::seconds(60));
   EXPECT_EQ(config.db.port, 5432);
 }
 
@@ -69,9 +72,9 @@ TEST(Config, ReadsEverySection) {
     "logging": {"level": "debug", "file": "/var/log/webmon/{service}.log", "max_file_size_mb": 2,
                 "max_files": 3},
     "producer": {"id": "p1", "queue_limit": 50, "max_concurrent_probes": 10, "delivery_timeout": 5,
-                 "shutdown_timeout": 3},
+                 "shutdown_timeout": 3, "stats_interval": 1},
     "consumer": {"group_id": "g", "batch_max_messages": 10, "batch_max_wait": 0.25,
-                 "session_timeout": 6}
+                 "session_timeout": 6, "stats_interval": 0.5}
   })",
                                     noEnvironment());
   EXPECT_EQ(config.kafka.bootstrapList(), "kafka.internal:9093");
@@ -85,6 +88,20 @@ TEST(Config, ReadsEverySection) {
   EXPECT_EQ(config.logging.max_file_size_bytes, 2u * 1024 * 1024);
   EXPECT_EQ(config.producer.delivery_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.consumer.batch_max_wait, std::chrono::milliseconds(250));
+  EXPECT_EQ(config.producer.stats_interval, std::chrono::seconds(1));
+  EXPECT_EQ(config.consumer.stats_interval, std::chrono::milliseconds(500));
+}
+
+TEST(Config, StatsIntervalMustBePositive) {
+  const auto problems = problemsOf(R"({
+    "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+    "monitored_urls": [{"url": "http://127.0.0.1:8080/ok"}],
+    "producer": {"stats_interval": 0},
+    "consumer": {"stats_interval": -5}
+  })");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_THAT(problems[0], HasSubstr("producer.stats_interval"));
+  EXPECT_THAT(problems[1], HasSubstr("consumer.stats_interval"));
 }
 
 TEST(Config, PeriodNotGreaterThanTimeoutNamesPathRuleAndValue) {
