@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/config_error.h"
+#include "common/config_permissions.h"
 #include "common/kafka_client.h"
 #include "common/logging.h"
 #include "common/version.h"
@@ -74,8 +75,11 @@ std::optional<int> startService(int argc, char** argv, const ServiceIdentity& id
   }
   auto loaded = loadConfigOrExplain(options.config_path, identity.program);
   if (!loaded) return kExitConfigError;
+  const auto permissions_warning = worldReadableSecretsWarning(options.config_path);
   if (options.check_config) {
     printConfigSummary(*loaded, options.config_path);
+    if (permissions_warning)
+      std::cerr << identity.program << ": warning: " << *permissions_warning << '\n';
     return kExitOk;
   }
   try {
@@ -86,6 +90,7 @@ std::optional<int> startService(int argc, char** argv, const ServiceIdentity& id
   }
   config = std::move(*loaded);
   spdlog::info("{} {} starting", identity.program, kVersion);
+  if (permissions_warning) spdlog::warn("{}", *permissions_warning);
   return std::nullopt;
 }
 
