@@ -290,7 +290,7 @@ std::string hostName() {
 
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
   node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
-                          "shutdown_timeout", "stats_interval"});
+                          "shutdown_timeout", "stats_interval", "watch_config"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
@@ -308,6 +308,7 @@ void readProducer(const ConfigReader& node, ProducerConfig& out) {
   if (auto ms = node.field("stats_interval").positiveSecondsAsMs(86'400)) {
     out.stats_interval = milliseconds(*ms);
   }
+  if (auto watch = node.field("watch_config").boolean()) out.watch_config = *watch;
 }
 
 void readConsumer(const ConfigReader& node, ConsumerConfig& out) {

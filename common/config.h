@@ -24,6 +24,7 @@ struct KafkaConfig {
   std::map<std::string, std::string> properties;
 
   std::string bootstrapList() const;  // "a:1,b:2", as librdkafka wants it
+  bool operator==(const KafkaConfig&) const = default;
 };
 
 struct DbConfig {
@@ -40,6 +41,7 @@ struct DbConfig {
   std::string connectionString() const;
   /// Where we connect, with any password masked.
   std::string describe() const;
+  bool operator==(const DbConfig&) const = default;
 };
 
 struct MonitoredUrl {
@@ -50,6 +52,7 @@ struct MonitoredUrl {
   bool follow_redirects = false;
   int max_redirects = 5;
   std::string ca_file;  // PEM bundle to verify https targets with; empty: the system's
+  bool operator==(const MonitoredUrl&) const = default;
 };
 
 struct LoggingConfig {
@@ -57,6 +60,7 @@ struct LoggingConfig {
   std::string file;  // empty: console (stderr). "{service}" is replaced by the service name.
   std::size_t max_file_size_bytes = 10 * 1024 * 1024;
   std::size_t max_files = 5;
+  bool operator==(const LoggingConfig&) const = default;
 };
 
 struct ProducerConfig {
@@ -66,6 +70,8 @@ struct ProducerConfig {
   milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka
   milliseconds stats_interval{60'000};    // how often the "stats" log line is written
+  bool watch_config = true;  // reload monitored_urls when the file changes (SIGHUP always does)
+  bool operator==(const ProducerConfig&) const = default;
 };
 
 struct ConsumerConfig {
@@ -74,6 +80,7 @@ struct ConsumerConfig {
   milliseconds batch_max_wait{500};
   milliseconds session_timeout{10'000};
   milliseconds stats_interval{60'000};  // how often the "stats" log line is written
+  bool operator==(const ConsumerConfig&) const = default;
 };
 
 struct Config {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 #include "common/command_line.h"
 #include "common/shutdown_signal.h"
 #include "consumer/consumer_service.h"
@@ -9,6 +11,10 @@
 
 int main(int argc, char** argv) {
   using namespace webmon;
+  // An operator may send SIGHUP to both services after editing the shared config. The
+  // consumer has nothing to reload (URL changes never concern it), and SIGHUP's default
+  // action would kill it.
+  std::signal(SIGHUP, SIG_IGN);
   const common::ServiceIdentity identity{
       "webmon-consumer", "consumer",
       "Reads probe reports from Kafka and stores them in PostgreSQL, committing offsets only "

@@ -28,6 +28,7 @@ size_t discardBody(char*, size_t size, size_t count, void*) { return size * coun
 struct Transfer {
   CurlEasyPtr easy;
   std::size_t target = 0;
+  std::shared_ptr<const common::MonitoredUrl> url;
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
@@ -66,6 +67,7 @@ struct CurlProber::Impl {
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
     ProbeResult result;
     result.target = transfer->target;
+    result.url = std::move(transfer->url);
     result.planned = transfer->planned;
     result.started = transfer->started;
     result.started_wall = transfer->started_wall;
@@ -95,11 +97,13 @@ CurlProber::~CurlProber() = default;
 
 std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
 
-void CurlProber::start(std::size_t target, const common::MonitoredUrl& url,
+void CurlProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> probed,
                        ProbeScheduler::TimePoint planned) {
   auto transfer = std::make_unique<Transfer>();
   transfer->easy = impl_->takeHandle();
   transfer->target = target;
+  transfer->url = std::move(probed);
+  const common::MonitoredUrl& url = *transfer->url;
   transfer->planned = planned;
   transfer->started = ProbeScheduler::Clock::now();
   transfer->started_wall =
@@ -132,18 +136,15 @@ void CurlProber::start(std::size_t target, const common::MonitoredUrl& url,
   impl_->transfers.emplace(key, std::move(transfer));
 }
 
-void CurlProber::poll(std::chrono::milliseconds timeout, int wake_fd,
+void CurlProber::poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,
                       std::vector<ProbeResult>& finished) {
-  curl_waitfd extra{};
-  unsigned extra_count = 0;
-  if (wake_fd >= 0) {
-    extra.fd = wake_fd;
-    extra.events = CURL_WAIT_POLLIN;
-    extra_count = 1;
+  std::vector<curl_waitfd> extra;
+  for (const int fd : wake_fds) {
+    if (fd >= 0) extra.push_back(curl_waitfd{fd, CURL_WAIT_POLLIN, 0});
   }
   int ready = 0;
-  curl_multi_poll(impl_->multi.get(), extra_count ? &extra : nullptr, extra_count,
-                  static_cast<int>(timeout.count()), &ready);
+  curl_multi_poll(impl_->multi.get(), extra.empty() ? nullptr : extra.data(),
+                  static_cast<unsigned>(extra.size()), static_cast<int>(timeout.count()), &ready);
   int running = 0;
   curl_multi_perform(impl_->multi.get(), &running);
   int queued = 0;

@@ -15,6 +15,8 @@ namespace webmon::producer {
 /// What one finished probe observed, before it is judged and turned into a report.
 struct ProbeResult {
   std::size_t target = 0;
+  // What was probed, kept alive here because a config reload may drop the URL meanwhile.
+  std::shared_ptr<const common::MonitoredUrl> url;
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
@@ -32,13 +34,15 @@ class CurlProber {
   CurlProber& operator=(const CurlProber&) = delete;
 
   /// Starts probing `url` now. The timeout caps the whole probe: DNS, connect, TLS and body.
-  void start(std::size_t target, const common::MonitoredUrl& url,
+  void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
              ProbeScheduler::TimePoint planned);
   std::size_t inFlight() const noexcept;
 
-  /// Waits up to `timeout` for network activity or for `wake_fd` to become readable (-1: none),
-  /// advances every transfer, and appends the probes that finished to `finished`.
-  void poll(std::chrono::milliseconds timeout, int wake_fd, std::vector<ProbeResult>& finished);
+  /// Waits up to `timeout` for network activity or for one of `wake_fds` to become readable
+  /// (negative entries are ignored), advances every transfer, and appends the probes that
+  /// finished to `finished`.
+  void poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,
+            std::vector<ProbeResult>& finished);
 
  private:
   struct Impl;

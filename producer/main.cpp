@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   return common::runService(identity, [&] {
     spdlog::info("producer_id={}", config.producer.producer_id);
     common::ShutdownSignal shutdown;
-    producer::ProducerService service(std::move(config), shutdown);
+    producer::ProducerService service(std::move(config), options.config_path, shutdown);
     const auto totals = service.run();
     if (totals.undelivered > 0) {
       spdlog::error(

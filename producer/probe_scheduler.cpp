@@ -1,29 +1,77 @@
 #include "producer/probe_scheduler.h"
 
+#include <stdexcept>
+
 namespace webmon::producer {
 
 void ProbeScheduler::add(std::size_t target, std::chrono::milliseconds period,
                          std::chrono::milliseconds first_offset, TimePoint start) {
-  heap_.push(Entry{start + first_offset, target, period});
+  if (period.count() <= 0) throw std::invalid_argument("ProbeScheduler: period must be > 0");
+  if (target >= targets_.size()) targets_.resize(target + 1);
+  Target& state = targets_[target];
+  if (state.live) throw std::logic_error("ProbeScheduler: target added twice");
+  state.live = true;
+  ++state.generation;
+  state.period = period;
+  state.next = start + first_offset;
+  ++live_targets_;
+  heap_.push(Entry{state.next, target, state.generation});
 }
 
-std::optional<ProbeScheduler::TimePoint> ProbeScheduler::nextDue() const {
+void ProbeScheduler::remove(std::size_t target) {
+  if (!contains(target)) return;
+  Target& state = targets_[target];
+  state.live = false;
+  ++state.generation;  // its heap entry is now stale
+  --live_targets_;
+}
+
+void ProbeScheduler::changePeriod(std::size_t target, std::chrono::milliseconds period,
+                                  TimePoint now) {
+  if (!contains(target) || period.count() <= 0) return;
+  Target& state = targets_[target];
+  if (state.period == period) return;
+  const TimePoint last = state.next - state.period;
+  state.period = period;
+  state.next = std::max(last + period, now);
+  ++state.generation;
+  heap_.push(Entry{state.next, target, state.generation});
+}
+
+bool ProbeScheduler::contains(std::size_t target) const noexcept {
+  return target < targets_.size() && targets_[target].live;
+}
+
+void ProbeScheduler::discardStale() {
+  while (!heap_.empty()) {
+    const Entry& top = heap_.top();
+    const Target& state = targets_[top.target];
+    if (state.live && state.generation == top.generation) return;
+    heap_.pop();
+  }
+}
+
+std::optional<ProbeScheduler::TimePoint> ProbeScheduler::nextDue() {
+  discardStale();
   if (heap_.empty()) return std::nullopt;
   return heap_.top().planned;
 }
 
 std::optional<ProbeScheduler::Due> ProbeScheduler::popDue(TimePoint now) {
+  discardStale();
   if (heap_.empty() || heap_.top().planned > now) return std::nullopt;
   Entry entry = heap_.top();
   heap_.pop();
+  Target& state = targets_[entry.target];
   const Due due{entry.target, entry.planned};
-  entry.planned += entry.period;
+  entry.planned += state.period;
   if (entry.planned <= now) {
     const auto behind = now - entry.planned;
-    const auto missed = behind / entry.period + 1;
+    const auto missed = behind / state.period + 1;
     skipped_runs_ += static_cast<std::uint64_t>(missed);
-    entry.planned += missed * entry.period;
+    entry.planned += missed * state.period;
   }
+  state.next = entry.planned;
   heap_.push(entry);
   return due;
 }

@@ -4,14 +4,17 @@
 
 #include <thread>
 
+#include "common/config_error.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "producer/curl_prober.h"
 #include "producer/kafka_publisher.h"
 #include "producer/lag_histogram.h"
 #include "producer/probe_scheduler.h"
+#include "producer/reload_trigger.h"
 #include "producer/report_builder.h"
 #include "producer/report_queue.h"
+#include "producer/target_table.h"
 
 namespace webmon::producer {
 namespace {
@@ -19,10 +22,52 @@ namespace {
 using Clock = ProbeScheduler::Clock;
 constexpr auto kMaxIdleWait = std::chrono::milliseconds(1000);
 
+// The sections of a reloaded config that differ from the running one and need a restart.
+std::string sectionsNeedingRestart(const common::Config& running, const common::Config& fresh) {
+  std::string sections;
+  auto note = [&](bool differs, const char* name) {
+    if (differs) sections += (sections.empty() ? "" : ", ") + std::string(name);
+  };
+  note(running.kafka != fresh.kafka, "kafka");
+  note(running.db != fresh.db, "db");
+  note(running.logging != fresh.logging, "logging");
+  note(running.producer != fresh.producer, "producer");
+  return sections;
+}
+
+// Reads the config file again and moves the probes to its monitored_urls. Anything wrong with
+// the file rejects the whole edit: the running set stays exactly as it was.
+void reloadUrls(const std::string& reason, const std::string& path, const common::Config& running,
+                TargetTable& targets, ProbeScheduler& scheduler) {
+  common::Config fresh;
+  try {
+    fresh = common::loadConfigFile(path, common::processEnvironment());
+  } catch (const common::ConfigError& error) {
+    spdlog::error(
+        "config reload ({}) rejected: {} is not valid ({} problem{}); still probing the same "
+        "{} urls. Fix the file and save it again (or send SIGHUP):",
+        reason, path, error.problems().size(), error.problems().size() == 1 ? "" : "s",
+        targets.size());
+    for (const auto& problem : error.problems()) spdlog::error("  {}", problem);
+    return;
+  }
+  const auto summary = targets.apply(fresh.monitored_urls, scheduler, Clock::now());
+  spdlog::info("config reloaded ({}): {} urls: {} added, {} removed, {} changed, {} unchanged",
+               reason, targets.size(), summary.added, summary.removed, summary.changed,
+               summary.unchanged);
+  if (auto sections = sectionsNeedingRestart(running, fresh); !sections.empty()) {
+    spdlog::warn(
+        "config reload: changes to {} are not applied while running (only monitored_urls "
+        "are); restart the producer to apply them",
+        sections);
+  }
+}
+
 }  // namespace
 
-ProducerService::ProducerService(common::Config config, common::ShutdownSignal& shutdown)
-    : config_(std::move(config)), shutdown_(shutdown) {}
+ProducerService::ProducerService(common::Config config, std::string config_path,
+                                 common::ShutdownSignal& shutdown)
+    : config_(std::move(config)), config_path_(std::move(config_path)), shutdown_(shutdown) {}
 
 ProducerTotals ProducerService::run() {
   ProducerTotals totals;
@@ -39,14 +84,16 @@ ProducerTotals ProducerService::run() {
     }
   });
 
-  const auto& urls = config_.monitored_urls;
   ProbeScheduler scheduler;
+  TargetTable targets;
   const auto start = Clock::now();
   const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  for (std::size_t i = 0; i < urls.size(); ++i) {
-    scheduler.add(i, urls[i].period, firstRunDelay(urls[i].url, urls[i].period, wall), start);
-  }
+  targets.start(config_.monitored_urls, scheduler, start, wall);
+  config_.monitored_urls.clear();  // the table holds them now
+  ReloadTrigger reload(config_path_, config_.producer.watch_config);
+  std::vector<int> wake_fds = reload.fds();
+  wake_fds.push_back(shutdown_.fd());
   CurlProber prober(std::string("webmon/") + common::kVersion);
   std::vector<ProbeResult> finished;
   const auto stats_interval = config_.producer.stats_interval;
@@ -55,8 +102,9 @@ ProducerTotals ProducerService::run() {
   std::uint64_t probes_at_last_stats = 0;
   // How late probes start against their plan, since the last stats line.
   LagHistogram lag;
-  spdlog::info("probing {} urls; kafka {} topic {}; queue limit {}", urls.size(),
-               config_.kafka.bootstrapList(), config_.kafka.topic, queue.limit());
+  spdlog::info("probing {} urls; kafka {} topic {}; queue limit {}; config reloads on SIGHUP{}",
+               targets.size(), config_.kafka.bootstrapList(), config_.kafka.topic, queue.limit(),
+               config_.producer.watch_config ? " and when the file changes" : "");
 
   // Drops are never silent: a warning at most every 10 s, with the running total.
   common::RateLimiter drop_log(std::chrono::seconds(10));
@@ -76,7 +124,7 @@ ProducerTotals ProducerService::run() {
 
   auto collect = [&] {
     for (const auto& result : finished) {
-      const auto& url = urls[result.target];
+      const auto& url = *result.url;
       lag.record(
           std::chrono::duration_cast<std::chrono::microseconds>(result.started - result.planned));
       auto report = buildReport(result, url, config_.producer.producer_id);
@@ -97,26 +145,36 @@ ProducerTotals ProducerService::run() {
     while (prober.inFlight() < config_.producer.max_concurrent_probes) {
       auto due = scheduler.popDue(now);
       if (!due) break;
-      prober.start(due->target, urls[due->target], due->planned);
+      prober.start(due->target, targets.at(due->target), due->planned);
     }
     auto wait = kMaxIdleWait;
+    auto untilNext = [&](Clock::time_point when) {
+      return std::clamp(std::chrono::ceil<std::chrono::milliseconds>(when - now),
+                        std::chrono::milliseconds(0), kMaxIdleWait);
+    };
     if (auto next = scheduler.nextDue();
         next && prober.inFlight() < config_.producer.max_concurrent_probes) {
-      wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*next - now),
-                        std::chrono::milliseconds(0), kMaxIdleWait);
+      wait = untilNext(*next);
     }
-    prober.poll(wait, shutdown_.fd(), finished);
+    if (auto reload_due = reload.due()) wait = std::min(wait, untilNext(*reload_due));
+    prober.poll(wait, wake_fds, finished);
     collect();
+    reload.collect(Clock::now());
+    if (auto reason = reload.take(Clock::now())) {
+      reloadUrls(*reason, config_path_, config_, targets, scheduler);
+    }
     reportDrops();
     if (now >= next_stats) {
       // One line an operator can grep and the benchmark parses: counters are totals since
       // start; rate and lag cover the time since the previous line.
       const double seconds = std::chrono::duration<double>(now - last_stats).count();
       spdlog::info(
-          "stats probes={} ok={} in_flight={} queued={} delivered={} dropped={} skipped_runs={} "
-          "kafka={} probes_per_s={:.1f} lag_ms_p50={:.1f} lag_ms_p99={:.1f} lag_ms_max={:.1f}",
-          totals.probes, totals.probes_ok, prober.inFlight(), queue.size(), publisher.delivered(),
-          queue.dropped(), scheduler.skippedRuns(), publisher.brokerUp() ? "up" : "down",
+          "stats urls={} probes={} ok={} in_flight={} queued={} delivered={} dropped={} "
+          "skipped_runs={} kafka={} probes_per_s={:.1f} lag_ms_p50={:.1f} lag_ms_p99={:.1f} "
+          "lag_ms_max={:.1f}",
+          targets.size(), totals.probes, totals.probes_ok, prober.inFlight(), queue.size(),
+          publisher.delivered(), queue.dropped(), scheduler.skippedRuns(),
+          publisher.brokerUp() ? "up" : "down",
           seconds > 0 ? static_cast<double>(totals.probes - probes_at_last_stats) / seconds : 0.0,
           lag.percentileMs(0.50), lag.percentileMs(0.99), lag.maxMs());
       next_stats = now + stats_interval;
@@ -128,7 +186,7 @@ ProducerTotals ProducerService::run() {
 
   spdlog::info("shutting down: no new probes; waiting for {} in flight", prober.inFlight());
   while (prober.inFlight() > 0) {
-    prober.poll(std::chrono::milliseconds(100), -1, finished);
+    prober.poll(std::chrono::milliseconds(100), {}, finished);
     collect();
   }
   stop_publisher = true;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "common/config.h"
 #include "common/shutdown_signal.h"
@@ -19,12 +20,15 @@ struct ProducerTotals {
 
 class ProducerService {
  public:
-  ProducerService(common::Config config, common::ShutdownSignal& shutdown);
+  /// `config_path` is where the config came from: monitored_urls are read again from it on
+  /// SIGHUP and, unless producer.watch_config is false, whenever the file changes.
+  ProducerService(common::Config config, std::string config_path, common::ShutdownSignal& shutdown);
   /// Runs until a shutdown is requested, then drains in-flight probes and flushes to Kafka.
   ProducerTotals run();
 
  private:
   common::Config config_;
+  std::string config_path_;
   common::ShutdownSignal& shutdown_;
 };
 

@@ -87,12 +87,13 @@ common::MonitoredUrl target(const std::string& url, milliseconds timeout = milli
 std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
   CurlProber prober("webmon-test");
   for (std::size_t i = 0; i < urls.size(); ++i) {
-    prober.start(i, urls[i], ProbeScheduler::Clock::now());
+    prober.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
+                 ProbeScheduler::Clock::now());
   }
   std::vector<ProbeResult> finished;
   const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
   while (prober.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
-    prober.poll(milliseconds(100), -1, finished);
+    prober.poll(milliseconds(100), {}, finished);
   }
   EXPECT_EQ(prober.inFlight(), 0u);
   std::vector<common::ProbeReport> reports(urls.size());
@@ -131,11 +132,11 @@ TEST(CurlProber, TimeoutIsAHardCapOnTheProbe) {
 TEST(CurlProber, EveryProbeOpensItsOwnConnection) {
   LocalTargets targets;
   CurlProber prober("webmon-test");
-  const auto ok = target(targets.url("/ok"));
+  const auto ok = std::make_shared<const common::MonitoredUrl>(target(targets.url("/ok")));
   std::vector<ProbeResult> finished;
   for (int i = 0; i < 3; ++i) {  // one after another: a pooled connection would be reused
     prober.start(0, ok, ProbeScheduler::Clock::now());
-    while (prober.inFlight() > 0) prober.poll(milliseconds(100), -1, finished);
+    while (prober.inFlight() > 0) prober.poll(milliseconds(100), {}, finished);
   }
   ASSERT_EQ(finished.size(), 3u);
   EXPECT_EQ(targets.distinctClientPorts(), 3u);

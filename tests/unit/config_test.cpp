@@ -57,6 +57,7 @@ TEST(Config, MinimalConfigGetsDocumentedDefaults) {
   EXPECT_EQ(config.consumer.batch_max_messages, 5000u);
   EXPECT_EQ(config.producer.stats_interval, std::chrono::seconds(60));
   EXPECT_EQ(config.consumer.stats_interval, std::chrono::seconds(60));
+  EXPECT_TRUE(config.producer.watch_config);
   EXPECT_EQ(config.db.port, 5432);
 }
 
@@ -72,7 +73,7 @@ TEST(Config, ReadsEverySection) {
     "logging": {"level": "debug", "file": "/var/log/webmon/{service}.log", "max_file_size_mb": 2,
                 "max_files": 3},
     "producer": {"id": "p1", "queue_limit": 50, "max_concurrent_probes": 10, "delivery_timeout": 5,
-                 "shutdown_timeout": 3, "stats_interval": 1},
+                 "shutdown_timeout": 3, "stats_interval": 1, "watch_config": false},
     "consumer": {"group_id": "g", "batch_max_messages": 10, "batch_max_wait": 0.25,
                  "session_timeout": 6, "stats_interval": 0.5}
   })",
@@ -89,6 +90,7 @@ TEST(Config, ReadsEverySection) {
   EXPECT_EQ(config.producer.delivery_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.consumer.batch_max_wait, std::chrono::milliseconds(250));
   EXPECT_EQ(config.producer.stats_interval, std::chrono::seconds(1));
+  EXPECT_FALSE(config.producer.watch_config);
   EXPECT_EQ(config.consumer.stats_interval, std::chrono::milliseconds(500));
 }
 

@@ -54,6 +54,73 @@ TEST(ProbeScheduler, NothingIsDueBeforeItsTime) {
   EXPECT_TRUE(scheduler.popDue(start + milliseconds(1500)));
 }
 
+TEST(ProbeScheduler, RemovedTargetIsNeverDueAgain) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(1), milliseconds(0), start);
+  scheduler.add(1, seconds(1), milliseconds(500), start);
+  scheduler.remove(0);
+  EXPECT_EQ(scheduler.size(), 1u);
+  EXPECT_FALSE(scheduler.contains(0));
+  std::vector<int> runs(2, 0);
+  for (auto now = start; now < start + seconds(5); now += milliseconds(10)) {
+    while (auto due = scheduler.popDue(now)) ++runs[due->target];
+  }
+  EXPECT_EQ(runs[0], 0);
+  EXPECT_EQ(runs[1], 5);  // 0.5, 1.5, 2.5, 3.5, 4.5
+}
+
+TEST(ProbeScheduler, RemovedAndAddedAgainRunsOnlyOnItsNewSchedule) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(1), milliseconds(0), start);
+  scheduler.remove(0);
+  scheduler.add(0, seconds(2), milliseconds(300), start);  // the stale entry must not fire
+  std::vector<TimePoint> planned;
+  for (auto now = start; now < start + seconds(5); now += milliseconds(10)) {
+    while (auto due = scheduler.popDue(now)) planned.push_back(due->planned);
+  }
+  EXPECT_EQ(planned, (std::vector<TimePoint>{start + milliseconds(300), start + milliseconds(2300),
+                                             start + milliseconds(4300)}));
+}
+
+TEST(ProbeScheduler, ShorterPeriodComesOneNewPeriodAfterTheLastRunWithoutBurstOrGap) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(10), milliseconds(0), start);
+  ASSERT_TRUE(scheduler.popDue(start));  // ran at 0; next planned at 10 s
+  scheduler.changePeriod(0, seconds(2), start + seconds(1));
+  EXPECT_EQ(scheduler.nextDue(), start + seconds(2));  // last run + new period
+  std::vector<TimePoint> planned;
+  for (auto now = start + seconds(1); now < start + seconds(9); now += milliseconds(10)) {
+    while (auto due = scheduler.popDue(now)) planned.push_back(due->planned);
+  }
+  EXPECT_EQ(planned, (std::vector<TimePoint>{start + seconds(2), start + seconds(4),
+                                             start + seconds(6), start + seconds(8)}));
+}
+
+TEST(ProbeScheduler, PeriodShortenedPastTheNextRunRunsNowNotInThePast) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(60), milliseconds(0), start);
+  ASSERT_TRUE(scheduler.popDue(start));
+  scheduler.changePeriod(0, seconds(5), start + seconds(30));  // 0 + 5 s is long past
+  EXPECT_EQ(scheduler.nextDue(), start + seconds(30));
+  ASSERT_TRUE(scheduler.popDue(start + seconds(30)));
+  EXPECT_EQ(scheduler.nextDue(), start + seconds(35));
+  EXPECT_EQ(scheduler.skippedRuns(), 0u);
+}
+
+TEST(ProbeScheduler, LongerPeriodPostponesTheNextRun) {
+  ProbeScheduler scheduler;
+  const TimePoint start{};
+  scheduler.add(0, seconds(2), milliseconds(0), start);
+  ASSERT_TRUE(scheduler.popDue(start));
+  scheduler.changePeriod(0, seconds(30), start + seconds(1));
+  EXPECT_FALSE(scheduler.popDue(start + seconds(29)));  // the old 2 s entry is stale
+  EXPECT_TRUE(scheduler.popDue(start + seconds(30)));
+}
+
 // 10,000 URLs must not fire at once: first runs spread over the first period.
 TEST(SpreadOffset, SpreadsTenThousandUrlsEvenlyOverThePeriod) {
   const auto period = seconds(60);

@@ -1,0 +1,89 @@
+#include "producer/reload_trigger.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace webmon::producer {
+namespace {
+
+using Clock = ReloadTrigger::Clock;
+namespace fs = std::filesystem;
+
+class ReloadTriggerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/webmon-reload-XXXXXX";
+    directory_ = ::mkdtemp(name);
+    config_ = directory_ / "config.json";
+    std::ofstream(config_) << "{}";
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  // Waits up to a second for the trigger's descriptors, then collects; the reason if due.
+  static std::optional<std::string> waitForReload(ReloadTrigger& trigger) {
+    const auto give_up = Clock::now() + std::chrono::seconds(1);
+    while (Clock::now() < give_up) {
+      std::vector<pollfd> fds;
+      for (int fd : trigger.fds()) {
+        if (fd >= 0) fds.push_back(pollfd{fd, POLLIN, 0});
+      }
+      ::poll(fds.data(), fds.size(), 20);
+      trigger.collect(Clock::now());
+      if (auto reason = trigger.take(Clock::now())) return reason;
+    }
+    return std::nullopt;
+  }
+
+  fs::path directory_;
+  fs::path config_;
+};
+
+TEST_F(ReloadTriggerTest, WritingTheFileInPlaceTriggersOneReload) {
+  ReloadTrigger trigger(config_.string(), true);
+  std::ofstream(config_) << R"({"edited": true})";
+  EXPECT_EQ(waitForReload(trigger), "file changed");
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);  // one save, one reload
+}
+
+TEST_F(ReloadTriggerTest, RenamingANewFileOverItTriggersAReload) {
+  ReloadTrigger trigger(config_.string(), true);
+  const auto replacement = directory_ / ".config.json.swp";
+  std::ofstream(replacement) << R"({"edited": true})";
+  fs::rename(replacement, config_);
+  EXPECT_EQ(waitForReload(trigger), "file changed");
+}
+
+TEST_F(ReloadTriggerTest, OtherFilesInTheDirectoryAreIgnored) {
+  ReloadTrigger trigger(config_.string(), true);
+  std::ofstream(directory_ / "other.json") << "{}";
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);
+}
+
+TEST_F(ReloadTriggerTest, SighupTriggersAReloadEvenWithoutWatching) {
+  ReloadTrigger trigger(config_.string(), false);
+  std::ofstream(config_) << R"({"edited": true})";
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);  // not watching the file
+  ASSERT_EQ(::raise(SIGHUP), 0);                    // would end the test binary without the handler
+  EXPECT_EQ(waitForReload(trigger), "SIGHUP");
+}
+
+TEST_F(ReloadTriggerTest, AFileChangeWaitsToSettleBeforeItIsDue) {
+  ReloadTrigger trigger(config_.string(), true);
+  std::ofstream(config_) << "{";
+  std::vector<int> fds = trigger.fds();
+  pollfd watched{fds[1], POLLIN, 0};
+  ASSERT_EQ(::poll(&watched, 1, 1000), 1);
+  const auto seen_at = Clock::now();
+  trigger.collect(seen_at);
+  EXPECT_EQ(trigger.take(seen_at), std::nullopt);
+  EXPECT_EQ(trigger.take(seen_at + ReloadTrigger::kSettle), "file changed");
+}
+
+}  // namespace
+}  // namespace webmon::producer
