@@ -59,6 +59,19 @@ TEST_F(ReloadTriggerTest, RenamingANewFileOverItTriggersAReload) {
   EXPECT_EQ(waitForReload(trigger), "file changed");
 }
 
+TEST_F(ReloadTriggerTest, ASymlinkSwappedToAnotherFileTriggersAReload) {
+  const auto release_1 = directory_ / "release-1.json";
+  const auto release_2 = directory_ / "release-2.json";
+  std::ofstream(release_1) << "{}";
+  std::ofstream(release_2) << "{}";
+  fs::remove(config_);
+  fs::create_symlink(release_1, config_);
+  ReloadTrigger trigger(config_.string(), true);
+  fs::remove(config_);  // what `ln -sf release-2.json config.json` does
+  fs::create_symlink(release_2, config_);
+  EXPECT_EQ(waitForReload(trigger), "file changed");
+}
+
 TEST_F(ReloadTriggerTest, OtherFilesInTheDirectoryAreIgnored) {
   ReloadTrigger trigger(config_.string(), true);
   std::ofstream(directory_ / "other.json") << "{}";
