@@ -185,8 +185,10 @@ http {{
             "monitored_urls": [
                 {"url": f"http://127.0.0.1:{self.nginx_port}/target/{i}", "timeout": timeout,
                  "period": period} for i in range(urls)],
-            "producer": dict({"id": "bench", "stats_interval": 1}, **(producer or {})),
-            "consumer": dict({"group_id": "bench", "stats_interval": 1}, **(consumer or {})),
+            "producer": dict({"id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
+                             **(producer or {})),
+            "consumer": dict({"group_id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
+                             **(consumer or {})),
         }
         path = os.path.join(self.work, f"{name}.json")
         with open(path, "w") as f:

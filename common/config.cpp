@@ -56,6 +56,22 @@ bool looksLikeHostPort(const std::string& text) {
          std::string::npos;
 }
 
+// Where a service serves /metrics and /healthz: host:port (port 0: any free port) or "" (off).
+void readListen(const ConfigReader& node, std::string& out) {
+  auto text = node.string();
+  if (!text) return;
+  if (text->empty()) {
+    out.clear();
+    return;
+  }
+  const auto colon = text->rfind(':');
+  if (!looksLikeHostPort(*text) || std::stol(text->substr(colon + 1)) > 65535) {
+    node.fail("must be host:port (port 0 picks a free one), or \"\" to turn the endpoint off");
+    return;
+  }
+  out = *text;
+}
+
 bool isValidTopicName(const std::string& topic) {
   return !topic.empty() && topic.size() <= 249 &&
          topic.find_first_not_of(
@@ -290,7 +306,8 @@ std::string hostName() {
 
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
   node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
-                          "shutdown_timeout", "stats_interval", "watch_config"});
+                          "shutdown_timeout", "stats_interval", "watch_config", "metrics_listen",
+                          "health_grace"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
@@ -309,11 +326,15 @@ void readProducer(const ConfigReader& node, ProducerConfig& out) {
     out.stats_interval = milliseconds(*ms);
   }
   if (auto watch = node.field("watch_config").boolean()) out.watch_config = *watch;
+  readListen(node.field("metrics_listen"), out.metrics_listen);
+  if (auto ms = node.field("health_grace").positiveSecondsAsMs(86'400)) {
+    out.health_grace = milliseconds(*ms);
+  }
 }
 
 void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
-  node.rejectUnknownKeys(
-      {"group_id", "batch_max_messages", "batch_max_wait", "session_timeout", "stats_interval"});
+  node.rejectUnknownKeys({"group_id", "batch_max_messages", "batch_max_wait", "session_timeout",
+                          "stats_interval", "metrics_listen", "health_grace"});
   assignIf(out.group_id, node.field("group_id").nonEmptyString());
   if (auto max = node.field("batch_max_messages").integer(1, 1'000'000)) {
     out.batch_max_messages = static_cast<std::size_t>(*max);
@@ -332,6 +353,10 @@ void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
   }
   if (auto ms = node.field("stats_interval").positiveSecondsAsMs(86'400)) {
     out.stats_interval = milliseconds(*ms);
+  }
+  readListen(node.field("metrics_listen"), out.metrics_listen);
+  if (auto ms = node.field("health_grace").positiveSecondsAsMs(86'400)) {
+    out.health_grace = milliseconds(*ms);
   }
 }
 

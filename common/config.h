@@ -71,6 +71,8 @@ struct ProducerConfig {
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka
   milliseconds stats_interval{60'000};    // how often the "stats" log line is written
   bool watch_config = true;  // reload monitored_urls when the file changes (SIGHUP always does)
+  std::string metrics_listen = "127.0.0.1:9101";  // /metrics and /healthz; empty: off
+  milliseconds health_grace{30'000};  // how long Kafka may be unreachable before /healthz fails
   bool operator==(const ProducerConfig&) const = default;
 };
 
@@ -79,7 +81,9 @@ struct ConsumerConfig {
   std::size_t batch_max_messages = 5'000;  // the bench's best ingest rate (docs/benchmarks.md)
   milliseconds batch_max_wait{500};
   milliseconds session_timeout{10'000};
-  milliseconds stats_interval{60'000};  // how often the "stats" log line is written
+  milliseconds stats_interval{60'000};            // how often the "stats" log line is written
+  std::string metrics_listen = "127.0.0.1:9102";  // /metrics and /healthz; empty: off
+  milliseconds health_grace{30'000};  // how long PostgreSQL may fail before /healthz fails
   bool operator==(const ConsumerConfig&) const = default;
 };
 

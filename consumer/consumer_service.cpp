@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "common/backoff.h"
+#include "common/status_server.h"
+#include "consumer/consumer_metrics.h"
 #include "consumer/kafka_reader.h"
 #include "consumer/report_writer.h"
 
@@ -45,13 +47,17 @@ struct PendingBatch {
 // Writes the same batch until it is stored: never skip ahead, never commit an unstored
 // offset. Gives up only when a stop is requested, leaving the batch to be read again.
 StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
-                            const PendingBatch& pending, common::ShutdownSignal& shutdown) {
+                            const PendingBatch& pending, common::ShutdownSignal& shutdown,
+                            ConsumerMetrics& metrics) {
   StoreOutcome outcome;
   const auto start = std::chrono::steady_clock::now();
   while (!outcome.stored) {
     try {
+      metrics.writeStarted(std::chrono::steady_clock::now());
       outcome.result = writer.write(pending.batch);
+      metrics.writeEnded();
       outcome.stored = true;
+      metrics.databaseSucceeded();
       if (backoff.attempts() > 0) {
         spdlog::info("postgres writes succeed again after {} failed attempts", backoff.attempts());
       }
@@ -63,7 +69,10 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
                         std::chrono::steady_clock::now() - start)
                         .count());
     } catch (const WriteFailed& error) {
+      metrics.writeEnded();
       ++outcome.failed_attempts;
+      metrics.transaction_failures.inc();
+      metrics.databaseFailed(std::chrono::steady_clock::now());
       if (shutdown.requested()) {
         spdlog::warn(
             "stopping with batch {} not stored ({}); its offsets stay uncommitted, so it will "
@@ -81,6 +90,34 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
   return outcome;
 }
 
+// /healthz: unhealthy when PostgreSQL has failed for longer than the grace period (reports
+// wait on the topic, nothing is lost, but nothing is stored either) or when the reading loop
+// stopped turning.
+common::Health consumerHealth(const ConsumerMetrics& metrics,
+                              const std::atomic<std::chrono::steady_clock::rep>& loop_heartbeat,
+                              std::chrono::milliseconds grace) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  if (const auto failing = metrics.databaseFailingFor(); failing > grace) {
+    return {false, "postgres failing for " +
+                       std::to_string(duration_cast<seconds>(failing).count()) +
+                       " s; reports wait on the topic"};
+  }
+  if (const auto hanging = metrics.writeRunningFor(); hanging > grace) {
+    return {false, "postgres has not finished a transaction for " +
+                       std::to_string(duration_cast<seconds>(hanging).count()) +
+                       " s; reports wait on the topic"};
+  }
+  const auto since_loop =
+      std::chrono::steady_clock::now() -
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(loop_heartbeat));
+  if (since_loop > grace) {
+    return {false, "the reading loop has not run for " +
+                       std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
+  }
+  return {};
+}
+
 }  // namespace
 
 ConsumerService::ConsumerService(common::Config config, common::ShutdownSignal& shutdown)
@@ -90,6 +127,29 @@ ConsumerTotals ConsumerService::run() {
   ConsumerTotals totals;
   ReportWriter writer(config_.db);
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
+  common::metrics::Registry registry;
+  ConsumerMetrics metrics(registry);
+  std::atomic<std::chrono::steady_clock::rep> loop_heartbeat{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
+  auto beat = [&] { loop_heartbeat = std::chrono::steady_clock::now().time_since_epoch().count(); };
+  // Served from the start, so /healthz can say that the database is unreachable during
+  // start-up too. The reader's lag joins once it exists (it is declared later, and the
+  // server below stops before either goes away).
+  std::unique_ptr<common::StatusServer> status;
+  if (!config_.consumer.metrics_listen.empty()) {
+    const auto grace = config_.consumer.health_grace;
+    try {
+      status = std::make_unique<common::StatusServer>(
+          config_.consumer.metrics_listen, "consumer.metrics_listen", registry,
+          [&metrics, &loop_heartbeat, grace] {
+            return consumerHealth(metrics, loop_heartbeat, grace);
+          });
+      spdlog::info("serving /metrics and /healthz on http://{}:{}", status->host(), status->port());
+    } catch (const std::exception& error) {
+      // Storing reports matters more than the endpoint: go on, but loudly.
+      spdlog::error("{}; consuming without /metrics and /healthz", error.what());
+    }
+  }
 
   // The schema first: a consumer that cannot store anything should not join the group.
   while (!shutdown_.requested()) {
@@ -99,14 +159,34 @@ ConsumerTotals ConsumerService::run() {
       backoff.reset();
       break;
     } catch (const WriteFailed& error) {
+      metrics.databaseFailed(std::chrono::steady_clock::now());
       const auto delay = backoff.next();
       spdlog::warn("{}; retrying in {} ms", error.what(), delay.count());
       sleepUnlessStopped(delay, shutdown_.fd());
+      beat();
     }
   }
+  metrics.databaseSucceeded();
   if (shutdown_.requested()) return totals;
 
   KafkaReader reader(config_.kafka, config_.consumer);
+  // The lag sampler reads `reader`, declared after `status`: stop serving before the reader
+  // goes away.
+  struct StopServingFirst {
+    std::unique_ptr<common::StatusServer>& server;
+    ~StopServingFirst() { server.reset(); }
+  } stop_serving_first{status};
+  registry.sampledFamily(
+      "webmon_consumer_lag",
+      "Messages on each assigned partition after the offset this consumer last committed.", "gauge",
+      [&reader] {
+        std::vector<std::pair<common::metrics::Labels, double>> out;
+        for (const auto& partition : reader.lag()) {
+          out.push_back({{{"partition", std::to_string(partition.partition)}},
+                         static_cast<double>(partition.lag)});
+        }
+        return out;
+      });
   spdlog::info("consuming topic {} from {} as group {}; batches of up to {} messages / {} ms",
                config_.kafka.topic, config_.kafka.bootstrapList(), config_.consumer.group_id,
                config_.consumer.batch_max_messages, config_.consumer.batch_max_wait.count());
@@ -130,6 +210,10 @@ ConsumerTotals ConsumerService::run() {
   auto settle = [&] {
     if (!pending) return;
     const auto wait_start = std::chrono::steady_clock::now();
+    // Waiting on the writer is not a stalled loop (/healthz judges the writer by itself).
+    while (pending->outcome.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+      beat();
+    }
     const StoreOutcome outcome = pending->outcome.get();  // rethrows what the writer threw
     const auto commit_start = std::chrono::steady_clock::now();
     times.stall += commit_start - wait_start;
@@ -140,7 +224,14 @@ ConsumerTotals ConsumerService::run() {
       totals.inserted += outcome.result.inserted;
       totals.duplicates += outcome.result.duplicates;
       totals.rejected += outcome.result.rejected;
-      reader.commit(pending->messages);
+      metrics.batches.inc();
+      metrics.rows_inserted.inc(outcome.result.inserted);
+      metrics.duplicates.inc(outcome.result.duplicates);
+      metrics.rejected.inc(outcome.result.rejected);
+      metrics.transaction_seconds.observe(outcome.elapsed.count());
+      if (!reader.commit(pending->messages)) metrics.commit_failures.inc();
+      metrics.commit_seconds.observe(
+          Seconds(std::chrono::steady_clock::now() - commit_start).count());
     }
     times.commit += std::chrono::steady_clock::now() - commit_start;
     pending.reset();
@@ -148,6 +239,7 @@ ConsumerTotals ConsumerService::run() {
 
   try {
     while (!shutdown_.requested()) {
+      beat();
       const auto poll_start = std::chrono::steady_clock::now();
       auto messages = reader.pollBatch(config_.consumer.batch_max_messages,
                                        config_.consumer.batch_max_wait, shutdown_.fd());
@@ -168,8 +260,8 @@ ConsumerTotals ConsumerService::run() {
         }
         settle();
         PendingBatch* batch = next.get();
-        next->outcome = std::async(std::launch::async, [this, &writer, &backoff, batch] {
-          return storeUntilDone(writer, backoff, *batch, shutdown_);
+        next->outcome = std::async(std::launch::async, [this, &writer, &backoff, &metrics, batch] {
+          return storeUntilDone(writer, backoff, *batch, shutdown_, metrics);
         });
         pending = std::move(next);
       }

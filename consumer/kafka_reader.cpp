@@ -35,7 +35,8 @@ bool stopRequested(int stop_fd) {
 
 }  // namespace
 
-KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer) {
+KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer)
+    : topic_(kafka.topic) {
   auto conf = common::makeKafkaConf(kafka, consumerDefaults(consumer));
   client_ = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
   // One queue for messages, rebalances and errors, all served by consumer_poll.
@@ -128,7 +129,36 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
       return false;
     }
   }
+  std::lock_guard lock(committed_mutex_);
+  for (const auto& [key, offset] : next_offsets) committed_[key.second] = offset;
   return true;
+}
+
+std::vector<KafkaReader::PartitionLag> KafkaReader::lag() const {
+  std::vector<PartitionLag> out;
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (closed_ || rd_kafka_assignment(client_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return out;
+  }
+  common::RdKafkaPartitionListPtr assigned{raw};
+  rd_kafka_position(client_.get(), assigned.get());  // fills in the read positions
+  std::lock_guard lock(committed_mutex_);
+  for (int i = 0; i < assigned->cnt; ++i) {
+    const auto& partition = assigned->elems[i];
+    std::int64_t low = -1, high = -1;
+    if (rd_kafka_get_watermark_offsets(client_.get(), partition.topic, partition.partition, &low,
+                                       &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;  // not fetched from yet: unknown, rather than a made-up number
+    }
+    std::int64_t from = partition.offset;
+    if (auto found = committed_.find(partition.partition); found != committed_.end()) {
+      from = found->second;
+    }
+    if (from < 0) from = low;  // nothing read or committed yet: all of it is waiting
+    out.push_back(PartitionLag{partition.partition, std::max<std::int64_t>(0, high - from)});
+  }
+  return out;
 }
 
 void KafkaReader::close() {

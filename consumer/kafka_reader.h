@@ -2,8 +2,12 @@
 // The consumer's side of Kafka: a consumer-group member that hands out batches and commits
 // offsets only when told to (auto-commit is off).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "common/config.h"
@@ -33,9 +37,21 @@ class KafkaReader {
   /// Leaves the group cleanly, so the partitions move to another member at once.
   void close();
 
+  struct PartitionLag {
+    std::int32_t partition;
+    std::int64_t lag;  // messages on the partition after our last committed offset
+  };
+  /// For each partition assigned to us: the broker's high watermark (as last fetched; no
+  /// network round trip) minus the offset we last committed, or minus our read position
+  /// before our first commit. Thread-safe: the /metrics thread calls it.
+  std::vector<PartitionLag> lag() const;
+
  private:
   common::RdKafkaPtr client_;
-  bool closed_ = false;
+  std::string topic_;
+  mutable std::mutex committed_mutex_;
+  std::map<std::int32_t, std::int64_t> committed_;  // partition -> next offset, as committed
+  std::atomic<bool> closed_{false};                 // read by lag() on the /metrics thread
   common::RateLimiter error_log_{std::chrono::seconds(10)};
 };
 

@@ -61,6 +61,7 @@ void KafkaPublisher::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     self->delivered_.fetch_add(1);
     return;
   }
+  self->delivery_errors_.fetch_add(1);
   // The vector may need to grow; if even that fails the report is lost, so say so.
   try {
     self->last_error_ = rd_kafka_err2str(message->err);
@@ -91,6 +92,8 @@ void KafkaPublisher::onError(rd_kafka_t* client, int error, const char* reason, 
 
 void KafkaPublisher::markDown(const std::string& reason) {
   last_error_ = reason;
+  // Stamped before broker_up_ falls, so downFor() never pairs "down" with an old stamp.
+  if (broker_up_.load()) down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (broker_up_.exchange(false)) {
     spdlog::warn("kafka unreachable ({}); buffering reports in memory (limit {})", reason,
                  queue_.limit());

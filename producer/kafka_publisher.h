@@ -4,6 +4,7 @@
 // checks the broker again with capped exponential back-off.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,15 @@ class KafkaPublisher {
 
   std::uint64_t delivered() const noexcept { return delivered_.load(); }
   bool brokerUp() const noexcept { return broker_up_.load(); }
+  /// Reports Kafka refused or timed out on (each is requeued, not lost).
+  std::uint64_t deliveryErrors() const noexcept { return delivery_errors_.load(); }
+  /// How long the broker has been unreachable; zero while it is up. Thread-safe.
+  std::chrono::steady_clock::duration downFor() const noexcept {
+    if (broker_up_.load()) return {};
+    return std::chrono::steady_clock::now() -
+           std::chrono::steady_clock::time_point(
+               std::chrono::steady_clock::duration(down_since_.load()));
+  }
 
  private:
   static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
@@ -59,6 +69,8 @@ class KafkaPublisher {
 
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<bool> broker_up_{true};
+  std::atomic<std::uint64_t> delivery_errors_{0};
+  std::atomic<std::chrono::steady_clock::rep> down_since_{0};  // when broker_up_ last fell
 };
 
 }  // namespace webmon::producer

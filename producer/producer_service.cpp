@@ -6,11 +6,13 @@
 
 #include "common/config_error.h"
 #include "common/logging.h"
+#include "common/status_server.h"
 #include "common/version.h"
 #include "producer/curl_prober.h"
 #include "producer/kafka_publisher.h"
 #include "producer/lag_histogram.h"
 #include "producer/probe_scheduler.h"
+#include "producer/producer_metrics.h"
 #include "producer/reload_trigger.h"
 #include "producer/report_builder.h"
 #include "producer/report_queue.h"
@@ -36,8 +38,9 @@ std::string sectionsNeedingRestart(const common::Config& running, const common::
 }
 
 // Reads the config file again and moves the probes to its monitored_urls. Anything wrong with
-// the file rejects the whole edit: the running set stays exactly as it was.
-void reloadUrls(const std::string& reason, const std::string& path, const common::Config& running,
+// the file rejects the whole edit: the running set stays exactly as it was. Returns whether
+// the edit was applied.
+bool reloadUrls(const std::string& reason, const std::string& path, const common::Config& running,
                 TargetTable& targets, ProbeScheduler& scheduler) {
   common::Config fresh;
   try {
@@ -49,7 +52,7 @@ void reloadUrls(const std::string& reason, const std::string& path, const common
         reason, path, error.problems().size(), error.problems().size() == 1 ? "" : "s",
         targets.size());
     for (const auto& problem : error.problems()) spdlog::error("  {}", problem);
-    return;
+    return false;
   }
   const auto summary = targets.apply(fresh.monitored_urls, scheduler, Clock::now());
   spdlog::info("config reloaded ({}): {} urls: {} added, {} removed, {} changed, {} unchanged",
@@ -61,6 +64,26 @@ void reloadUrls(const std::string& reason, const std::string& path, const common
         "are); restart the producer to apply them",
         sections);
   }
+  return true;
+}
+
+// /healthz: unhealthy when the probe loop stopped turning or Kafka has been unreachable for
+// longer than the grace period (reports pile up in memory and will be dropped at the limit).
+common::Health producerHealth(const KafkaPublisher& publisher,
+                              const std::atomic<Clock::rep>& loop_heartbeat,
+                              std::chrono::milliseconds grace) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  const auto since_loop = Clock::now() - Clock::time_point(Clock::duration(loop_heartbeat.load()));
+  if (since_loop > grace) {
+    return {false, "the probe loop has not run for " +
+                       std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
+  }
+  if (const auto down = publisher.downFor(); down > grace) {
+    return {false, "kafka unreachable for " + std::to_string(duration_cast<seconds>(down).count()) +
+                       " s; reports are buffered in memory"};
+  }
+  return {};
 }
 
 }  // namespace
@@ -94,6 +117,39 @@ ProducerTotals ProducerService::run() {
   ReloadTrigger reload(config_path_, config_.producer.watch_config);
   std::vector<int> wake_fds = reload.fds();
   wake_fds.push_back(shutdown_.fd());
+  common::metrics::Registry registry;
+  ProducerMetrics metrics(registry);
+  metrics.monitored_urls.set(static_cast<double>(targets.size()));
+  registry.sampled("webmon_report_queue_depth", "Reports waiting to be sent to Kafka.", "gauge",
+                   [&queue] { return static_cast<double>(queue.size()); });
+  registry.sampled("webmon_report_queue_limit", "producer.queue_limit.", "gauge",
+                   [&queue] { return static_cast<double>(queue.limit()); });
+  registry.sampled("webmon_reports_dropped_total",
+                   "Oldest reports dropped because the queue was full.", "counter",
+                   [&queue] { return static_cast<double>(queue.dropped()); });
+  registry.sampled("webmon_reports_delivered_total", "Reports Kafka acknowledged.", "counter",
+                   [&publisher] { return static_cast<double>(publisher.delivered()); });
+  registry.sampled("webmon_kafka_delivery_errors_total",
+                   "Reports Kafka refused or timed out on; each was queued again.", "counter",
+                   [&publisher] { return static_cast<double>(publisher.deliveryErrors()); });
+  registry.sampled("webmon_kafka_up", "1 while Kafka is reachable, 0 while reports buffer.",
+                   "gauge", [&publisher] { return publisher.brokerUp() ? 1.0 : 0.0; });
+  std::atomic<Clock::rep> loop_heartbeat{Clock::now().time_since_epoch().count()};
+  std::unique_ptr<common::StatusServer> status;
+  if (!config_.producer.metrics_listen.empty()) {
+    const auto grace = config_.producer.health_grace;
+    try {
+      status = std::make_unique<common::StatusServer>(
+          config_.producer.metrics_listen, "producer.metrics_listen", registry,
+          [&publisher, &loop_heartbeat, grace] {
+            return producerHealth(publisher, loop_heartbeat, grace);
+          });
+      spdlog::info("serving /metrics and /healthz on http://{}:{}", status->host(), status->port());
+    } catch (const std::exception& error) {
+      // Probing matters more than the endpoint: go on, but loudly.
+      spdlog::error("{}; probing without /metrics and /healthz", error.what());
+    }
+  }
   CurlProber prober(std::string("webmon/") + common::kVersion);
   std::vector<ProbeResult> finished;
   const auto stats_interval = config_.producer.stats_interval;
@@ -125,9 +181,11 @@ ProducerTotals ProducerService::run() {
   auto collect = [&] {
     for (const auto& result : finished) {
       const auto& url = *result.url;
-      lag.record(
-          std::chrono::duration_cast<std::chrono::microseconds>(result.started - result.planned));
+      const auto late =
+          std::chrono::duration_cast<std::chrono::microseconds>(result.started - result.planned);
+      lag.record(late);
       auto report = buildReport(result, url, config_.producer.producer_id);
+      metrics.recordProbe(report, static_cast<double>(late.count()) / 1e6);
       ++totals.probes;
       if (report.ok) ++totals.probes_ok;
       spdlog::debug("probe url={} ok={} status={} ms={:.1f}{}", url.url, report.ok,
@@ -140,6 +198,7 @@ ProducerTotals ProducerService::run() {
     finished.clear();
   };
 
+  std::uint64_t skipped_counted = 0;
   while (!shutdown_.requested()) {
     auto now = Clock::now();
     while (prober.inFlight() < config_.producer.max_concurrent_probes) {
@@ -161,8 +220,15 @@ ProducerTotals ProducerService::run() {
     collect();
     reload.collect(Clock::now());
     if (auto reason = reload.take(Clock::now())) {
-      reloadUrls(*reason, config_path_, config_, targets, scheduler);
+      const bool applied = reloadUrls(*reason, config_path_, config_, targets, scheduler);
+      (applied ? metrics.reloads_applied : metrics.reloads_rejected).inc();
+      metrics.monitored_urls.set(static_cast<double>(targets.size()));
     }
+    if (const auto skipped = scheduler.skippedRuns(); skipped > skipped_counted) {
+      metrics.skipped_runs.inc(skipped - skipped_counted);
+      skipped_counted = skipped;
+    }
+    loop_heartbeat = Clock::now().time_since_epoch().count();
     reportDrops();
     if (now >= next_stats) {
       // One line an operator can grep and the benchmark parses: counters are totals since

@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start
   postgresql postgresql-client kcat supervisor procps openssl
+  # promtool (Prometheus's own exposition parser) for the /metrics test
+  prometheus
 )
 
 missing=()

@@ -68,6 +68,7 @@ webmon is running locally (development broker: in memory, NOT for production).
   rows             PGPASSWORD=webmon psql -h 127.0.0.1 -p $(cat "$WEBMON_RUN_DIR/pg/port") -U webmon webmon \\
                      -c 'SELECT name, checked_at, ok, http_status, error_kind FROM reports ORDER BY checked_at DESC LIMIT 10'
   uptime           PGPASSWORD=webmon psql -h 127.0.0.1 -p $(cat "$WEBMON_RUN_DIR/pg/port") -U webmon webmon -f $root/sql/reports/uptime.sql
+  metrics          curl -s http://127.0.0.1:9101/metrics   (producer; consumer on :9102, /healthz on both)
   status           scripts/run-local.sh status
   stop             scripts/run-local.sh stop      (scripts/run-local.sh clean also deletes the data)
 INFO

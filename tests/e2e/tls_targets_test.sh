@@ -68,7 +68,7 @@ cat >config.json <<JSON
    {"url": "https://127.0.0.1:$good_port/", "name": "good", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"url": "https://127.0.0.1:$expired_port/", "name": "expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"url": "https://127.0.0.1:$other_port/", "name": "wrong-host", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"}],
- "producer": {"id": "tls-test"}}
+ "producer": {"id": "tls-test", "metrics_listen": "127.0.0.1:0"}}
 JSON
 "$WEBMON_PRODUCER" --config config.json >producer.log 2>&1 &
 producer=$!

@@ -19,7 +19,7 @@ for path in silent drip-headers endless close-mid redirect-loop; do
 done
 urls+=",{\"url\": \"http://127.0.0.1:$hostile/huge\", \"timeout\": 2, \"period\": 3}"
 cat >"$work/config.json" <<JSON
-{"kafka": {"bootstrap_servers": ["$bootstrap"]}, "monitored_urls": [$urls], "producer": {"id": "soak"}}
+{"kafka": {"bootstrap_servers": ["$bootstrap"]}, "monitored_urls": [$urls], "producer": {"id": "soak", "metrics_listen": "127.0.0.1:0"}}
 JSON
 start_service producer
 log "soaking for $duration s against 21 hostile targets"

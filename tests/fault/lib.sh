@@ -71,8 +71,8 @@ write_config() {
   "kafka": {"bootstrap_servers": ["$bootstrap"]},
   "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
   "monitored_urls": [$urls],
-  "producer": {"id": "fault-test" ${3:+, $3}},
-  "consumer": {"group_id": "fault-test", "session_timeout": 6, "batch_max_wait": 0.2 ${4:+, $4}}
+  "producer": {"id": "fault-test", "metrics_listen": "127.0.0.1:0" ${3:+, $3}},
+  "consumer": {"group_id": "fault-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0" ${4:+, $4}}
 }
 JSON
 }

@@ -106,6 +106,33 @@ TEST(Config, StatsIntervalMustBePositive) {
   EXPECT_THAT(problems[1], HasSubstr("consumer.stats_interval"));
 }
 
+TEST(Config, MetricsListenIsHostPortOrEmpty) {
+  const Config defaults = parseConfig(kMinimal, noEnvironment());
+  EXPECT_EQ(defaults.producer.metrics_listen, "127.0.0.1:9101");
+  EXPECT_EQ(defaults.consumer.metrics_listen, "127.0.0.1:9102");
+  EXPECT_EQ(defaults.producer.health_grace, std::chrono::seconds(30));
+  const Config set = parseConfig(R"({
+    "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+    "monitored_urls": [{"url": "http://127.0.0.1:8080/ok"}],
+    "producer": {"metrics_listen": "", "health_grace": 5},
+    "consumer": {"metrics_listen": "0.0.0.0:0"}
+  })",
+                                 noEnvironment());
+  EXPECT_EQ(set.producer.metrics_listen, "");
+  EXPECT_EQ(set.producer.health_grace, std::chrono::seconds(5));
+  EXPECT_EQ(set.consumer.metrics_listen, "0.0.0.0:0");
+  const auto problems = problemsOf(R"({
+    "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+    "monitored_urls": [{"url": "http://127.0.0.1:8080/ok"}],
+    "producer": {"metrics_listen": "9101"},
+    "consumer": {"metrics_listen": "127.0.0.1:70000", "health_grace": 0}
+  })");
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_THAT(problems[0], HasSubstr("producer.metrics_listen: must be host:port"));
+  EXPECT_THAT(problems[1], HasSubstr("consumer.metrics_listen: must be host:port"));
+  EXPECT_THAT(problems[2], HasSubstr("consumer.health_grace"));
+}
+
 TEST(Config, PeriodNotGreaterThanTimeoutNamesPathRuleAndValue) {
   EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
       {"url": "http://a/"}, {"url": "http://b/"}, {"url": "http://c/"},

@@ -1,0 +1,46 @@
+#include "common/status_server.h"
+
+#include <httplib.h>
+
+#include <stdexcept>
+
+namespace webmon::common {
+
+StatusServer::StatusServer(const std::string& listen, const std::string& setting_name,
+                           const metrics::Registry& registry, std::function<Health()> health)
+    : server_(std::make_unique<httplib::Server>()) {
+  const auto colon = listen.rfind(':');
+  host_ = listen.substr(0, colon);
+  const int wanted_port = std::stoi(listen.substr(colon + 1));  // validated with the config
+  server_->Get("/metrics", [&registry](const httplib::Request&, httplib::Response& response) {
+    response.set_content(registry.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_->Get("/healthz",
+               [health = std::move(health)](const httplib::Request&, httplib::Response& response) {
+                 const Health now = health();
+                 response.status = now.healthy ? 200 : 503;
+                 response.set_content(now.healthy ? "ok\n" : "unhealthy: " + now.reason + "\n",
+                                      "text/plain; charset=utf-8");
+               });
+  // Scrapes are rare and small: two threads are plenty, and idle connections close soon.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  server_->set_keep_alive_timeout(5);
+  if (wanted_port == 0) {
+    port_ = server_->bind_to_any_port(host_);
+  } else {
+    port_ = server_->bind_to_port(host_, wanted_port) ? wanted_port : -1;
+  }
+  if (port_ <= 0) {
+    throw std::runtime_error("cannot listen on " + listen + " for /metrics and /healthz " +
+                             "(address in use, or not an address of this machine?): set " +
+                             setting_name + " to a free address, or to \"\" to turn it off");
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+StatusServer::~StatusServer() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace webmon::common

@@ -1,0 +1,44 @@
+#pragma once
+// The HTTP endpoint each service serves for operators: GET /metrics (Prometheus text format)
+// and GET /healthz (200 "ok", or 503 with the reason). It runs on its own thread
+// (cpp-httplib), so a slow scrape never delays a probe or a batch.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/metrics.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace webmon::common {
+
+struct Health {
+  bool healthy = true;
+  std::string reason;  // why not, for the 503 body and the log
+};
+
+class StatusServer {
+ public:
+  /// Listens on `listen` ("host:port"; port 0 picks a free one) or throws std::runtime_error
+  /// saying which address and what to do. `health` is called on the server's thread.
+  StatusServer(const std::string& listen, const std::string& setting_name,
+               const metrics::Registry& registry, std::function<Health()> health);
+  ~StatusServer();
+  StatusServer(const StatusServer&) = delete;
+  StatusServer& operator=(const StatusServer&) = delete;
+
+  int port() const noexcept { return port_; }
+  const std::string& host() const noexcept { return host_; }
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::string host_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace webmon::common

@@ -1,0 +1,48 @@
+#include "consumer/consumer_metrics.h"
+
+namespace webmon::consumer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
+    : batches(registry.counter("webmon_consumer_batches_total",
+                               "Batches stored in PostgreSQL (one transaction each).")),
+      rows_inserted(registry.counter("webmon_rows_inserted_total", "Report rows inserted.")),
+      duplicates(registry.counter("webmon_reports_duplicate_total",
+                                  "Reports whose id was already stored (redeliveries).")),
+      rejected(registry.counter("webmon_reports_rejected_total",
+                                "Messages that were not valid reports, kept in rejected_reports.")),
+      transaction_failures(registry.counter("webmon_transaction_failures_total",
+                                            "PostgreSQL transactions that failed and were rolled "
+                                            "back; the batch was retried.")),
+      commit_failures(registry.counter("webmon_offset_commit_failures_total",
+                                       "Offset commits Kafka refused (e.g. during a rebalance); "
+                                       "the batch is redelivered and skipped as duplicates.")),
+      transaction_seconds(registry.histogram(
+          "webmon_transaction_seconds", "Time to store one batch, retries included.",
+          {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60})),
+      commit_seconds(registry.histogram("webmon_offset_commit_seconds",
+                                        "Time to commit one batch's offsets to Kafka.",
+                                        {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {}
+
+void ConsumerMetrics::databaseFailed(Clock::time_point now) {
+  Clock::rep expected = 0;
+  database_failing_since_.compare_exchange_strong(expected, now.time_since_epoch().count());
+}
+
+Clock::duration ConsumerMetrics::databaseFailingFor() const {
+  const auto since = database_failing_since_.load();
+  if (since == 0) return {};
+  return Clock::now() - Clock::time_point(Clock::duration(since));
+}
+
+Clock::duration ConsumerMetrics::writeRunningFor() const {
+  const auto since = write_started_.load();
+  if (since == 0) return {};
+  return Clock::now() - Clock::time_point(Clock::duration(since));
+}
+
+}  // namespace webmon::consumer
