@@ -137,6 +137,22 @@ void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
   }
 }
 
+// What to check when libpq refused the server's certificate: its messages name the failure,
+// not the setting behind it.
+std::string tlsHint(const std::string& libpq_message) {
+  if (libpq_message.find("certificate verify failed") != std::string::npos) {
+    return " (db.sslrootcert must be the CA that signed the server's certificate)";
+  }
+  if (libpq_message.find("does not match host name") != std::string::npos) {
+    return " (with sslmode verify-full, db.host must be a name the server's certificate "
+           "lists; use that name, or sslmode verify-ca to check the CA only)";
+  }
+  if (libpq_message.find("root certificate file") != std::string::npos) {
+    return " (db.sslrootcert must name a readable PEM file)";
+  }
+  return "";
+}
+
 }  // namespace
 
 ReportWriter::ReportWriter(common::DbConfig config)
@@ -155,7 +171,7 @@ pqxx::connection& ReportWriter::connection() {
       message.resize(newline);
     }
     throw WriteFailed("cannot connect to postgres " + where_ + ": " +
-                      common::maskPassword(message));
+                      common::maskPassword(message) + tlsHint(message));
   }
   return *connection_;
 }

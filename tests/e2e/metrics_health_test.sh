@@ -86,6 +86,12 @@ wait_health "$producer_url" 200 30
 scrape "$producer_url" producer
 [[ $(value producer webmon_kafka_up) == 1 ]] || fail "webmon_kafka_up is not back to 1"
 pass "producer /healthz: 503 with the reason while kafka is down, 200 after"
+# Let the consumer catch up with the broker (its group coordinator comes back too) before the
+# next fault, so the next 503 has one cause.
+rows_now=$(rows)
+wait_until 30 bash -c "(( \$(PGPASSWORD=webmon psql -X -qAt -h 127.0.0.1 -p $pg_port -U webmon -d webmon -c 'SELECT count(*) FROM reports') > $rows_now + 5 ))" ||
+  fail "the consumer did not resume after kafka came back"
+wait_health "$consumer_url" 200 30
 
 log "postgres DOWN"
 stop_postgres >/dev/null
