@@ -278,7 +278,7 @@ void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {
 }
 
 void readLogging(const ConfigReader& node, LoggingConfig& out) {
-  node.rejectUnknownKeys({"level", "file", "max_file_size_mb", "max_files"});
+  node.rejectUnknownKeys({"level", "file", "max_file_size_mb", "max_files", "format"});
   const auto level = node.field("level");
   if (auto text = level.nonEmptyString()) {
     static const std::vector<std::string> levels = {"trace", "debug", "info",
@@ -295,6 +295,14 @@ void readLogging(const ConfigReader& node, LoggingConfig& out) {
   }
   if (auto files = node.field("max_files").integer(1, 1000)) {
     out.max_files = static_cast<std::size_t>(*files);
+  }
+  const auto format = node.field("format");
+  if (auto text = format.nonEmptyString()) {
+    if (*text != "text" && *text != "json") {
+      format.fail("must be text or json");
+    } else {
+      out.json = *text == "json";
+    }
   }
 }
 

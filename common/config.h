@@ -60,6 +60,7 @@ struct LoggingConfig {
   std::string file;  // empty: console (stderr). "{service}" is replaced by the service name.
   std::size_t max_file_size_bytes = 10 * 1024 * 1024;
   std::size_t max_files = 5;
+  bool json = false;  // one JSON object per line, for log shippers
   bool operator==(const LoggingConfig&) const = default;
 };
 

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "common/json_log_formatter.h"
+
 namespace webmon::common {
 namespace {
 
@@ -54,7 +56,11 @@ void setupLogging(const LoggingConfig& config, const std::string& service, const
     }
   }
   auto logger = std::make_shared<spdlog::logger>(service, std::move(sink));
-  logger->set_pattern(kPattern);
+  if (config.json) {
+    logger->set_formatter(std::make_unique<JsonLineFormatter>(service));
+  } else {
+    logger->set_pattern(kPattern);
+  }
   logger->set_level(level);
   // Warnings and errors reach the file at once; routine lines are flushed every second.
   logger->flush_on(spdlog::level::warn);

@@ -71,7 +71,7 @@ TEST(Config, ReadsEverySection) {
     "monitored_urls": [{"url": "https://example.test/", "name": "ex", "timeout": 2.5, "period": 30,
                         "follow_redirects": true, "max_redirects": 3, "ca_file": "/etc/ca.pem"}],
     "logging": {"level": "debug", "file": "/var/log/webmon/{service}.log", "max_file_size_mb": 2,
-                "max_files": 3},
+                "max_files": 3, "format": "json"},
     "producer": {"id": "p1", "queue_limit": 50, "max_concurrent_probes": 10, "delivery_timeout": 5,
                  "shutdown_timeout": 3, "stats_interval": 1, "watch_config": false},
     "consumer": {"group_id": "g", "batch_max_messages": 10, "batch_max_wait": 0.25,
@@ -87,6 +87,7 @@ TEST(Config, ReadsEverySection) {
   EXPECT_EQ(config.monitored_urls[0].max_redirects, 3);
   EXPECT_EQ(config.monitored_urls[0].ca_file, "/etc/ca.pem");
   EXPECT_EQ(config.logging.max_file_size_bytes, 2u * 1024 * 1024);
+  EXPECT_TRUE(config.logging.json);
   EXPECT_EQ(config.producer.delivery_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config.consumer.batch_max_wait, std::chrono::milliseconds(250));
   EXPECT_EQ(config.producer.stats_interval, std::chrono::seconds(1));
