@@ -13,8 +13,9 @@ packages=(
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start
   postgresql postgresql-client kcat supervisor procps openssl
-  # promtool (Prometheus's own exposition parser) for the /metrics test
-  prometheus
+  # promtool (Prometheus's own exposition parser) for the /metrics test; systemd-analyze
+  # to verify the unit files
+  prometheus systemd
 )
 
 missing=()
