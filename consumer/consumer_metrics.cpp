@@ -26,7 +26,17 @@ ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
           {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60})),
       commit_seconds(registry.histogram("webmon_offset_commit_seconds",
                                         "Time to commit one batch's offsets to Kafka.",
-                                        {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {}
+                                        {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5})) {
+  // A commit normally takes milliseconds: one waiting a second means Kafka does not answer.
+  registry.sampled(
+      "webmon_consumer_kafka_up",
+      "0 while every broker is unreachable or an offset commit has waited over a second.", "gauge",
+      [this] {
+        const bool down =
+            kafkaDownFor().count() > 0 || commitRunningFor() > std::chrono::seconds(1);
+        return down ? 0.0 : 1.0;
+      });
+}
 
 void ConsumerMetrics::databaseFailed(Clock::time_point now) {
   Clock::rep expected = 0;
@@ -35,6 +45,18 @@ void ConsumerMetrics::databaseFailed(Clock::time_point now) {
 
 Clock::duration ConsumerMetrics::databaseFailingFor() const {
   const auto since = database_failing_since_.load();
+  if (since == 0) return {};
+  return Clock::now() - Clock::time_point(Clock::duration(since));
+}
+
+Clock::duration ConsumerMetrics::kafkaDownFor() const {
+  const auto since = kafka_down_since_.load();
+  if (since == 0) return {};
+  return Clock::now() - Clock::time_point(Clock::duration(since));
+}
+
+Clock::duration ConsumerMetrics::commitRunningFor() const {
+  const auto since = commit_started_.load();
   if (since == 0) return {};
   return Clock::now() - Clock::time_point(Clock::duration(since));
 }

@@ -103,6 +103,14 @@ common::Health consumerHealth(const ConsumerMetrics& metrics,
                        std::to_string(duration_cast<seconds>(failing).count()) +
                        " s; reports wait on the topic"};
   }
+  if (const auto down = metrics.kafkaDownFor(); down > grace) {
+    return {false, "kafka unreachable for " + std::to_string(duration_cast<seconds>(down).count()) +
+                       " s; no new reports are read"};
+  }
+  if (const auto waiting = metrics.commitRunningFor(); waiting > grace) {
+    return {false, "kafka unreachable: an offset commit has waited " +
+                       std::to_string(duration_cast<seconds>(waiting).count()) + " s"};
+  }
   if (const auto hanging = metrics.writeRunningFor(); hanging > grace) {
     return {false, "postgres has not finished a transaction for " +
                        std::to_string(duration_cast<seconds>(hanging).count()) +
@@ -229,7 +237,10 @@ ConsumerTotals ConsumerService::run() {
       metrics.duplicates.inc(outcome.result.duplicates);
       metrics.rejected.inc(outcome.result.rejected);
       metrics.transaction_seconds.observe(outcome.elapsed.count());
-      if (!reader.commit(pending->messages)) metrics.commit_failures.inc();
+      metrics.commitStarted(commit_start);
+      const bool committed = reader.commit(pending->messages);
+      metrics.commitEnded();
+      if (!committed) metrics.commit_failures.inc();
       metrics.commit_seconds.observe(
           Seconds(std::chrono::steady_clock::now() - commit_start).count());
     }
@@ -245,6 +256,8 @@ ConsumerTotals ConsumerService::run() {
                                        config_.consumer.batch_max_wait, shutdown_.fd());
       const auto decode_start = std::chrono::steady_clock::now();
       times.poll += decode_start - poll_start;
+      if (messages.empty()) reader.checkBrokers();
+      metrics.kafkaDownSince(reader.downSince());
       if (messages.empty()) {
         settle();  // nothing new: commit what is in flight now rather than with the next batch
       } else {

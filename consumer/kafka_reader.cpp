@@ -38,6 +38,10 @@ bool stopRequested(int stop_fd) {
 KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer)
     : topic_(kafka.topic) {
   auto conf = common::makeKafkaConf(kafka, consumerDefaults(consumer));
+  // Errors come through our callback (served inside rd_kafka_consumer_poll), so "all brokers
+  // down" can feed /healthz; they are logged there too, rate-limited.
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaReader::onError);
+  rd_kafka_conf_set_opaque(conf.get(), this);
   client_ = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
   // One queue for messages, rebalances and errors, all served by consumer_poll.
   rd_kafka_poll_set_consumer(client_.get());
@@ -76,6 +80,9 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
       if (message == nullptr) continue;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && down_since_.load() == 0) {
+        down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+      }
       // Consumer errors are informational: librdkafka recovers by itself.
       std::uint64_t suppressed = 0;
       if (error_log_.allow(suppressed)) {
@@ -94,6 +101,7 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
     }
     rd_kafka_message_destroy(message);
     batch.push_back(std::move(consumed));
+    down_since_ = 0;
   }
   return batch;
 }
@@ -132,6 +140,40 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
   std::lock_guard lock(committed_mutex_);
   for (const auto& [key, offset] : next_offsets) committed_[key.second] = offset;
   return true;
+}
+
+void KafkaReader::onError(rd_kafka_t*, int error, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaReader*>(opaque);
+  const auto code = static_cast<rd_kafka_resp_err_t>(error);
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && self->down_since_.load() == 0) {
+    self->down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
+  try {
+    std::uint64_t suppressed = 0;
+    if (self->error_log_.allow(suppressed)) {
+      spdlog::warn("kafka consumer: {} ({} similar suppressed)", reason, suppressed);
+    }
+  } catch (...) {
+    // Logging must not throw into librdkafka.
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> KafkaReader::downSince() const {
+  const auto since = down_since_.load();
+  if (since == 0) return std::nullopt;
+  return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since));
+}
+
+void KafkaReader::checkBrokers() {
+  const auto now = std::chrono::steady_clock::now();
+  if (down_since_.load() == 0 || now - last_check_ < std::chrono::seconds(1)) return;
+  last_check_ = now;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(client_.get(), 0, nullptr, &metadata, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(metadata);
+    down_since_ = 0;
+    spdlog::info("kafka reachable again");
+  }
 }
 
 std::vector<KafkaReader::PartitionLag> KafkaReader::lag() const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ class KafkaReader {
   /// Leaves the group cleanly, so the partitions move to another member at once.
   void close();
 
+  /// When every broker became unreachable (librdkafka's "all brokers down"), if they still
+  /// are; checked again by checkBrokers(). Thread-safe.
+  std::optional<std::chrono::steady_clock::time_point> downSince() const;
+  /// While the brokers are down, asks one for metadata (at most every second, waiting at most
+  /// 500 ms) so an idle topic does not leave the state at "down" after they are back.
+  void checkBrokers();
+
   struct PartitionLag {
     std::int32_t partition;
     std::int64_t lag;  // messages on the partition after our last committed offset
@@ -47,12 +55,17 @@ class KafkaReader {
   std::vector<PartitionLag> lag() const;
 
  private:
-  common::RdKafkaPtr client_;
+  static void onError(rd_kafka_t*, int error, const char* reason, void* opaque);
+
   std::string topic_;
   mutable std::mutex committed_mutex_;
   std::map<std::int32_t, std::int64_t> committed_;  // partition -> next offset, as committed
   std::atomic<bool> closed_{false};                 // read by lag() on the /metrics thread
+  std::atomic<std::chrono::steady_clock::rep> down_since_{0};
+  std::chrono::steady_clock::time_point last_check_{};
   common::RateLimiter error_log_{std::chrono::seconds(10)};
+  // Last, so it is destroyed first: librdkafka may call onError until it is gone.
+  common::RdKafkaPtr client_;
 };
 
 }  // namespace webmon::consumer

@@ -78,14 +78,18 @@ broker_down
 wait_health "$producer_url" 503 15
 body=$(curl -s "$producer_url/healthz")
 [[ $body == *"kafka unreachable"* ]] || fail "the producer's /healthz does not say kafka is unreachable: $body"
-scrape "$producer_url" producer
+wait_health "$consumer_url" 503 15
+body=$(curl -s "$consumer_url/healthz")
+[[ $body == *"kafka unreachable"* ]] || fail "the consumer's /healthz does not say kafka is unreachable: $body"
+scrape "$producer_url" producer; scrape "$consumer_url" consumer
 [[ $(value producer webmon_kafka_up) == 0 ]] || fail "webmon_kafka_up is not 0 while the broker is down"
+[[ $(value consumer webmon_consumer_kafka_up) == 0 ]] || fail "webmon_consumer_kafka_up is not 0 while the broker is down"
 gt "$(value producer webmon_report_queue_depth)" 0 || fail "no reports buffered while kafka is down"
 broker_up; log "kafka UP"
 wait_health "$producer_url" 200 30
 scrape "$producer_url" producer
 [[ $(value producer webmon_kafka_up) == 1 ]] || fail "webmon_kafka_up is not back to 1"
-pass "producer /healthz: 503 with the reason while kafka is down, 200 after"
+pass "/healthz of both: 503 with the reason while kafka is down, 200 after"
 # Let the consumer catch up with the broker (its group coordinator comes back too) before the
 # next fault, so the next 503 has one cause.
 rows_now=$(rows)
