@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace webmon::common {
@@ -20,13 +21,23 @@ EnvLookup noEnvironment() {
 // Sets up logging to a file in a fresh directory and reads back what was written.
 class LogFile {
  public:
-  explicit LogFile(bool json) {
+  explicit LogFile(bool json, const EnvLookup& env = noEnvironment(),
+                   LoggingConfig config = LoggingConfig()) {
     char name[] = "/tmp/webmon-logging-XXXXXX";
     directory_ = ::mkdtemp(name);
-    LoggingConfig config;
     config.file = (directory_ / "{service}.log").string();
     config.json = json;
-    setupLogging(config, "producer", noEnvironment());
+    setupLogging(config, "producer", env);
+  }
+  std::uintmax_t currentFileSize() const {
+    return std::filesystem::file_size(directory_ / "producer.log");
+  }
+  std::size_t fileCount() const {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(directory_)) {
+      ++count;
+    }
+    return count;
   }
   ~LogFile() {
     setupBootstrapLogging("test");
@@ -68,6 +79,52 @@ TEST(Logging, TextFormatIsTheDefaultPattern) {
   const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find(" info [producer] plain message"), std::string::npos) << lines[0];
+}
+
+TEST(Logging, WebmonLogLevelOverridesTheConfiguredLevel) {
+  LogFile log(false, [](const std::string& name) -> std::optional<std::string> {
+    if (name == "WEBMON_LOG_LEVEL") return "warn";
+    return std::nullopt;
+  });
+  spdlog::info("routine");
+  spdlog::warn("worth a look");
+  const auto lines = log.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("worth a look"), std::string::npos);
+}
+
+TEST(Logging, AnUnknownLevelFromTheEnvironmentIsAClearError) {
+  LoggingConfig config;
+  try {
+    setupLogging(config, "producer",
+                 [](const std::string&) -> std::optional<std::string> { return "loud"; });
+    FAIL() << "accepted WEBMON_LOG_LEVEL=loud";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown log level \"loud\""), std::string::npos);
+  }
+  setupBootstrapLogging("test");
+}
+
+TEST(Logging, FilesRotateAtTheSizeLimitAndKeepTheConfiguredCount) {
+  LoggingConfig config;
+  config.max_file_size_bytes = 4096;
+  config.max_files = 2;
+  LogFile log(false, noEnvironment(), config);
+  for (int i = 0; i < 500; ++i) spdlog::info("line {} of a log that outgrows its file", i);
+  spdlog::default_logger()->flush();
+  EXPECT_EQ(log.fileCount(), 3u);  // producer.log, producer.1.log, producer.2.log
+  EXPECT_LE(log.currentFileSize(), 4096u);
+}
+
+TEST(RateLimiter, LetsOneThroughPerIntervalAndCountsTheRest) {
+  RateLimiter limiter(std::chrono::milliseconds(200));
+  std::uint64_t suppressed = 99;
+  EXPECT_TRUE(limiter.allow(suppressed));
+  EXPECT_EQ(suppressed, 0u);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(limiter.allow(suppressed));
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(limiter.allow(suppressed));
+  EXPECT_EQ(suppressed, 5u);  // the next message can say "(5 similar suppressed)"
 }
 
 }  // namespace
