@@ -106,6 +106,18 @@ ProducerTotals ProducerService::run() {
       shutdown_.request();
     }
   });
+  // If anything below throws, the publisher must still be stopped and joined: a joinable
+  // std::thread destroyed while unwinding ends the process without a word.
+  struct StopPublisherOnExit {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~StopPublisherOnExit() {
+      if (thread.joinable()) {
+        stop = true;
+        thread.join();
+      }
+    }
+  } stop_publisher_on_exit{stop_publisher, publisher_thread};
 
   ProbeScheduler scheduler;
   TargetTable targets;
