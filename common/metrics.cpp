@@ -9,30 +9,18 @@
 namespace webmon::common::metrics {
 namespace {
 
-std::string escapeLabelValue(const std::string& value) {
+// The exposition format escapes backslash and newline in HELP text, and also the double
+// quote in label values.
+std::string escape(const std::string& text, bool quote) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quote) {
       out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string escapeHelp(const std::string& help) {
-  std::string out;
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
     } else {
       out += c;
     }
@@ -65,7 +53,7 @@ std::string renderLabels(const Labels& labels) {
   std::string out = "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ',';
-    out += labels[i].first + "=\"" + escapeLabelValue(labels[i].second) + "\"";
+    out += labels[i].first + "=\"" + escape(labels[i].second, true) + "\"";
   }
   return out + "}";
 }
@@ -160,7 +148,7 @@ std::string Registry::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
   for (const auto& family : families_) {
-    out += "# HELP " + family->name + " " + escapeHelp(family->help) + "\n";
+    out += "# HELP " + family->name + " " + escape(family->help, false) + "\n";
     out += "# TYPE " + family->name + " " + family->type + "\n";
     for (const auto& series : family->series) {
       if (series.histogram) {

@@ -7,6 +7,7 @@
 // next to nothing; only registration and rendering take the registry's lock.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -56,6 +57,28 @@ class Histogram {
   std::vector<double> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // one per bound, plus +Inf
   std::atomic<double> sum_{0};
+};
+
+/// A moment (steady clock) one thread sets and another reads: "since when" for /healthz.
+class Moment {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void set(Clock::time_point when) noexcept { since_ = when.time_since_epoch().count(); }
+  /// Sets it only if it is not set: keeps the start of an ongoing condition.
+  void setIfUnset(Clock::time_point when) noexcept {
+    Clock::rep unset = 0;
+    since_.compare_exchange_strong(unset, when.time_since_epoch().count());
+  }
+  void clear() noexcept { since_ = 0; }
+  /// How long ago it was set; zero when it is not.
+  Clock::duration elapsed() const noexcept {
+    const auto since = since_.load();
+    if (since == 0) return {};
+    return Clock::now() - Clock::time_point(Clock::duration(since));
+  }
+
+ private:
+  std::atomic<Clock::rep> since_{0};
 };
 
 /// A value computed when scraped (queue depth, Kafka state): no bookkeeping in the hot path.

@@ -1,6 +1,7 @@
 #include "common/status_server.h"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
@@ -41,6 +42,22 @@ StatusServer::StatusServer(const std::string& listen, const std::string& setting
 StatusServer::~StatusServer() {
   server_->stop();
   if (thread_.joinable()) thread_.join();
+}
+
+std::unique_ptr<StatusServer> startStatusServer(const std::string& listen,
+                                                const std::string& setting_name,
+                                                const metrics::Registry& registry,
+                                                std::function<Health()> health,
+                                                const std::string& service) {
+  if (listen.empty()) return nullptr;
+  try {
+    auto server = std::make_unique<StatusServer>(listen, setting_name, registry, std::move(health));
+    spdlog::info("serving /metrics and /healthz on http://{}:{}", server->host(), server->port());
+    return server;
+  } catch (const std::exception& error) {
+    spdlog::error("{}; {} goes on without /metrics and /healthz", error.what(), service);
+    return nullptr;
+  }
 }
 
 }  // namespace webmon::common

@@ -41,4 +41,13 @@ class StatusServer {
   std::thread thread_;
 };
 
+/// Starts a StatusServer on `listen` unless it is empty. If the address cannot be used, logs
+/// the error and returns null: `service` goes on without the endpoint, because probing and
+/// storing reports matter more than being watched.
+std::unique_ptr<StatusServer> startStatusServer(const std::string& listen,
+                                                const std::string& setting_name,
+                                                const metrics::Registry& registry,
+                                                std::function<Health()> health,
+                                                const std::string& service);
+
 }  // namespace webmon::common

@@ -1,12 +1,6 @@
 #include "consumer/consumer_metrics.h"
 
 namespace webmon::consumer {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-}  // namespace
-
 ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
     : batches(registry.counter("webmon_consumer_batches_total",
                                "Batches stored in PostgreSQL (one transaction each).")),
@@ -33,38 +27,9 @@ ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
       "0 while every broker is unreachable or an offset commit has waited over a second.", "gauge",
       [this] {
         const bool down =
-            kafkaDownFor().count() > 0 || commitRunningFor() > std::chrono::seconds(1);
+            kafka_down.elapsed().count() > 0 || commit_running.elapsed() > std::chrono::seconds(1);
         return down ? 0.0 : 1.0;
       });
-}
-
-void ConsumerMetrics::databaseFailed(Clock::time_point now) {
-  Clock::rep expected = 0;
-  database_failing_since_.compare_exchange_strong(expected, now.time_since_epoch().count());
-}
-
-Clock::duration ConsumerMetrics::databaseFailingFor() const {
-  const auto since = database_failing_since_.load();
-  if (since == 0) return {};
-  return Clock::now() - Clock::time_point(Clock::duration(since));
-}
-
-Clock::duration ConsumerMetrics::kafkaDownFor() const {
-  const auto since = kafka_down_since_.load();
-  if (since == 0) return {};
-  return Clock::now() - Clock::time_point(Clock::duration(since));
-}
-
-Clock::duration ConsumerMetrics::commitRunningFor() const {
-  const auto since = commit_started_.load();
-  if (since == 0) return {};
-  return Clock::now() - Clock::time_point(Clock::duration(since));
-}
-
-Clock::duration ConsumerMetrics::writeRunningFor() const {
-  const auto since = write_started_.load();
-  if (since == 0) return {};
-  return Clock::now() - Clock::time_point(Clock::duration(since));
 }
 
 }  // namespace webmon::consumer

@@ -53,11 +53,11 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
   const auto start = std::chrono::steady_clock::now();
   while (!outcome.stored) {
     try {
-      metrics.writeStarted(std::chrono::steady_clock::now());
+      metrics.write_running.set(std::chrono::steady_clock::now());
       outcome.result = writer.write(pending.batch);
-      metrics.writeEnded();
+      metrics.write_running.clear();
       outcome.stored = true;
-      metrics.databaseSucceeded();
+      metrics.database_failing.clear();
       if (backoff.attempts() > 0) {
         spdlog::info("postgres writes succeed again after {} failed attempts", backoff.attempts());
       }
@@ -69,10 +69,10 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
                         std::chrono::steady_clock::now() - start)
                         .count());
     } catch (const WriteFailed& error) {
-      metrics.writeEnded();
+      metrics.write_running.clear();
       ++outcome.failed_attempts;
       metrics.transaction_failures.inc();
-      metrics.databaseFailed(std::chrono::steady_clock::now());
+      metrics.database_failing.setIfUnset(std::chrono::steady_clock::now());
       if (shutdown.requested()) {
         spdlog::warn(
             "stopping with batch {} not stored ({}); its offsets stay uncommitted, so it will "
@@ -94,32 +94,29 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
 // wait on the topic, nothing is lost, but nothing is stored either) or when the reading loop
 // stopped turning.
 common::Health consumerHealth(const ConsumerMetrics& metrics,
-                              const std::atomic<std::chrono::steady_clock::rep>& loop_heartbeat,
+                              const common::metrics::Moment& loop_heartbeat,
                               std::chrono::milliseconds grace) {
   using std::chrono::duration_cast;
   using std::chrono::seconds;
-  if (const auto failing = metrics.databaseFailingFor(); failing > grace) {
+  if (const auto failing = metrics.database_failing.elapsed(); failing > grace) {
     return {false, "postgres failing for " +
                        std::to_string(duration_cast<seconds>(failing).count()) +
                        " s; reports wait on the topic"};
   }
-  if (const auto down = metrics.kafkaDownFor(); down > grace) {
+  if (const auto down = metrics.kafka_down.elapsed(); down > grace) {
     return {false, "kafka unreachable for " + std::to_string(duration_cast<seconds>(down).count()) +
                        " s; no new reports are read"};
   }
-  if (const auto waiting = metrics.commitRunningFor(); waiting > grace) {
+  if (const auto waiting = metrics.commit_running.elapsed(); waiting > grace) {
     return {false, "kafka unreachable: an offset commit has waited " +
                        std::to_string(duration_cast<seconds>(waiting).count()) + " s"};
   }
-  if (const auto hanging = metrics.writeRunningFor(); hanging > grace) {
+  if (const auto hanging = metrics.write_running.elapsed(); hanging > grace) {
     return {false, "postgres has not finished a transaction for " +
                        std::to_string(duration_cast<seconds>(hanging).count()) +
                        " s; reports wait on the topic"};
   }
-  const auto since_loop =
-      std::chrono::steady_clock::now() -
-      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(loop_heartbeat));
-  if (since_loop > grace) {
+  if (const auto since_loop = loop_heartbeat.elapsed(); since_loop > grace) {
     return {false, "the reading loop has not run for " +
                        std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
   }
@@ -137,27 +134,18 @@ ConsumerTotals ConsumerService::run() {
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
   common::metrics::Registry registry;
   ConsumerMetrics metrics(registry);
-  std::atomic<std::chrono::steady_clock::rep> loop_heartbeat{
-      std::chrono::steady_clock::now().time_since_epoch().count()};
-  auto beat = [&] { loop_heartbeat = std::chrono::steady_clock::now().time_since_epoch().count(); };
+  common::metrics::Moment loop_heartbeat;  // when the reading loop last turned
+  auto beat = [&] { loop_heartbeat.set(std::chrono::steady_clock::now()); };
+  beat();
   // Served from the start, so /healthz can say that the database is unreachable during
   // start-up too. The reader's lag joins once it exists (it is declared later, and the
   // server below stops before either goes away).
-  std::unique_ptr<common::StatusServer> status;
-  if (!config_.consumer.metrics_listen.empty()) {
-    const auto grace = config_.consumer.health_grace;
-    try {
-      status = std::make_unique<common::StatusServer>(
-          config_.consumer.metrics_listen, "consumer.metrics_listen", registry,
-          [&metrics, &loop_heartbeat, grace] {
-            return consumerHealth(metrics, loop_heartbeat, grace);
-          });
-      spdlog::info("serving /metrics and /healthz on http://{}:{}", status->host(), status->port());
-    } catch (const std::exception& error) {
-      // Storing reports matters more than the endpoint: go on, but loudly.
-      spdlog::error("{}; consuming without /metrics and /healthz", error.what());
-    }
-  }
+  auto status = common::startStatusServer(
+      config_.consumer.metrics_listen, "consumer.metrics_listen", registry,
+      [&metrics, &loop_heartbeat, grace = config_.consumer.health_grace] {
+        return consumerHealth(metrics, loop_heartbeat, grace);
+      },
+      "the consumer");
 
   // The schema first: a consumer that cannot store anything should not join the group.
   while (!shutdown_.requested()) {
@@ -167,14 +155,14 @@ ConsumerTotals ConsumerService::run() {
       backoff.reset();
       break;
     } catch (const WriteFailed& error) {
-      metrics.databaseFailed(std::chrono::steady_clock::now());
+      metrics.database_failing.setIfUnset(std::chrono::steady_clock::now());
       const auto delay = backoff.next();
       spdlog::warn("{}; retrying in {} ms", error.what(), delay.count());
       sleepUnlessStopped(delay, shutdown_.fd());
       beat();
     }
   }
-  metrics.databaseSucceeded();
+  metrics.database_failing.clear();
   if (shutdown_.requested()) return totals;
 
   KafkaReader reader(config_.kafka, config_.consumer);
@@ -237,9 +225,9 @@ ConsumerTotals ConsumerService::run() {
       metrics.duplicates.inc(outcome.result.duplicates);
       metrics.rejected.inc(outcome.result.rejected);
       metrics.transaction_seconds.observe(outcome.elapsed.count());
-      metrics.commitStarted(commit_start);
+      metrics.commit_running.set(commit_start);
       const bool committed = reader.commit(pending->messages);
-      metrics.commitEnded();
+      metrics.commit_running.clear();
       if (!committed) metrics.commit_failures.inc();
       metrics.commit_seconds.observe(
           Seconds(std::chrono::steady_clock::now() - commit_start).count());
@@ -257,7 +245,11 @@ ConsumerTotals ConsumerService::run() {
       const auto decode_start = std::chrono::steady_clock::now();
       times.poll += decode_start - poll_start;
       if (messages.empty()) reader.checkBrokers();
-      metrics.kafkaDownSince(reader.downSince());
+      if (auto since = reader.downSince()) {
+        metrics.kafka_down.set(*since);
+      } else {
+        metrics.kafka_down.clear();
+      }
       if (messages.empty()) {
         settle();  // nothing new: commit what is in flight now rather than with the next batch
       } else {

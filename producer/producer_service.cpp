@@ -70,12 +70,11 @@ bool reloadUrls(const std::string& reason, const std::string& path, const common
 // /healthz: unhealthy when the probe loop stopped turning or Kafka has been unreachable for
 // longer than the grace period (reports pile up in memory and will be dropped at the limit).
 common::Health producerHealth(const KafkaPublisher& publisher,
-                              const std::atomic<Clock::rep>& loop_heartbeat,
+                              const common::metrics::Moment& loop_heartbeat,
                               std::chrono::milliseconds grace) {
   using std::chrono::duration_cast;
   using std::chrono::seconds;
-  const auto since_loop = Clock::now() - Clock::time_point(Clock::duration(loop_heartbeat.load()));
-  if (since_loop > grace) {
+  if (const auto since_loop = loop_heartbeat.elapsed(); since_loop > grace) {
     return {false, "the probe loop has not run for " +
                        std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
   }
@@ -146,22 +145,14 @@ ProducerTotals ProducerService::run() {
                    [&publisher] { return static_cast<double>(publisher.deliveryErrors()); });
   registry.sampled("webmon_kafka_up", "1 while Kafka is reachable, 0 while reports buffer.",
                    "gauge", [&publisher] { return publisher.brokerUp() ? 1.0 : 0.0; });
-  std::atomic<Clock::rep> loop_heartbeat{Clock::now().time_since_epoch().count()};
-  std::unique_ptr<common::StatusServer> status;
-  if (!config_.producer.metrics_listen.empty()) {
-    const auto grace = config_.producer.health_grace;
-    try {
-      status = std::make_unique<common::StatusServer>(
-          config_.producer.metrics_listen, "producer.metrics_listen", registry,
-          [&publisher, &loop_heartbeat, grace] {
-            return producerHealth(publisher, loop_heartbeat, grace);
-          });
-      spdlog::info("serving /metrics and /healthz on http://{}:{}", status->host(), status->port());
-    } catch (const std::exception& error) {
-      // Probing matters more than the endpoint: go on, but loudly.
-      spdlog::error("{}; probing without /metrics and /healthz", error.what());
-    }
-  }
+  common::metrics::Moment loop_heartbeat;  // when the probe loop last turned
+  loop_heartbeat.set(Clock::now());
+  auto status = common::startStatusServer(
+      config_.producer.metrics_listen, "producer.metrics_listen", registry,
+      [&publisher, &loop_heartbeat, grace = config_.producer.health_grace] {
+        return producerHealth(publisher, loop_heartbeat, grace);
+      },
+      "the producer");
   CurlProber prober(std::string("webmon/") + common::kVersion);
   std::vector<ProbeResult> finished;
   const auto stats_interval = config_.producer.stats_interval;
@@ -240,7 +231,7 @@ ProducerTotals ProducerService::run() {
       metrics.skipped_runs.inc(skipped - skipped_counted);
       skipped_counted = skipped;
     }
-    loop_heartbeat = Clock::now().time_since_epoch().count();
+    loop_heartbeat.set(Clock::now());
     reportDrops();
     if (now >= next_stats) {
       // One line an operator can grep and the benchmark parses: counters are totals since
