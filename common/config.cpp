@@ -214,8 +214,8 @@ void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out) {
 }
 
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
-  node.rejectUnknownKeys(
-      {"url", "name", "timeout", "period", "follow_redirects", "max_redirects", "ca_file"});
+  node.rejectUnknownKeys({"url", "name", "timeout", "period", "follow_redirects", "max_redirects",
+                          "ca_file", "degraded_after_ms"});
   const auto url = node.field("url");
   if (url.required()) {
     if (auto text = url.nonEmptyString()) {
@@ -252,6 +252,15 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
     out.max_redirects = static_cast<int>(*max);
   }
   assignIf(out.ca_file, node.field("ca_file").nonEmptyString());
+  const auto degraded = node.field("degraded_after_ms");
+  if (auto ms = degraded.integer(1, static_cast<long long>(kMaxTimeoutSeconds) * 1000)) {
+    if (timeout_ok && milliseconds(*ms) >= out.timeout) {
+      degraded.fail("must be less than timeout (" +
+                    formatNumber(static_cast<double>(out.timeout.count())) + " ms)");
+    } else {
+      out.degraded_after = milliseconds(*ms);
+    }
+  }
 }
 
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {

@@ -51,7 +51,8 @@ struct MonitoredUrl {
   milliseconds period{60'000};
   bool follow_redirects = false;
   int max_redirects = 5;
-  std::string ca_file;  // PEM bundle to verify https targets with; empty: the system's
+  std::string ca_file;             // PEM bundle to verify https targets with; empty: the system's
+  milliseconds degraded_after{0};  // a successful probe slower than this is "degraded"; 0: off
   bool operator==(const MonitoredUrl&) const = default;
 };
 

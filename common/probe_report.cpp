@@ -14,7 +14,41 @@ namespace {
 constexpr std::array<std::string_view, 7> kErrorKindNames = {
     "timeout", "dns", "connect", "tls", "http", "protocol", "other"};
 
+constexpr std::array<std::string_view, 3> kProbeStatusNames = {"up", "degraded", "down"};
+
 constexpr std::size_t kMaxTextLength = 4096;
+
+// Microsecond resolution is plenty and keeps the text short.
+double roundToMicroseconds(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
+nlohmann::json optionalMs(const std::optional<double>& ms) {
+  return ms ? nlohmann::json(roundToMicroseconds(*ms)) : nlohmann::json(nullptr);
+}
+
+// Reads "timings" (schema 2): an object of phase durations, each null or a number >= 0.
+bool readTimings(const nlohmann::json& json, PhaseTimings& out, std::string& reason) {
+  auto it = json.find("timings");
+  if (it == json.end() || it->is_null()) return true;
+  if (!it->is_object()) {
+    reason = "field \"timings\" must be null or an object of phase durations";
+    return false;
+  }
+  const std::pair<const char*, std::optional<double>*> phases[] = {{"dns_ms", &out.dns_ms},
+                                                                   {"connect_ms", &out.connect_ms},
+                                                                   {"tls_ms", &out.tls_ms},
+                                                                   {"ttfb_ms", &out.ttfb_ms}};
+  for (const auto& [key, target] : phases) {
+    auto phase = it->find(key);
+    if (phase == it->end() || phase->is_null()) continue;
+    if (!phase->is_number() || !(phase->get<double>() >= 0) ||
+        !std::isfinite(phase->get<double>())) {
+      reason = std::string("timings.") + key + " must be null or a number >= 0";
+      return false;
+    }
+    *target = phase->get<double>();
+  }
+  return true;
+}
 
 bool isDigits(std::string_view text) {
   if (text.empty()) return false;
@@ -168,6 +202,7 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
     return std::nullopt;
   }
   report.response_time_ms = elapsed->get<double>();
+  if (!readTimings(json, report.timings, reason)) return std::nullopt;
 
   const auto* error = check.get("error", true);
   if (error == nullptr) return std::nullopt;
@@ -200,6 +235,23 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
     return std::nullopt;
   }
 
+  // Schema 1 had no status: up or down, as ok says.
+  if (report.schema_version >= 2) {
+    auto status_name = check.string("status", 16, false);
+    if (!status_name) return std::nullopt;
+    auto parsed = probeStatusFromName(*status_name);
+    if (!parsed) {
+      reason = "field \"status\" must be up, degraded or down";
+      return std::nullopt;
+    }
+    if (report.ok != (*parsed != ProbeStatus::Down)) {
+      reason =
+          "field \"status\" is " + *status_name + " but ok is " + (report.ok ? "true" : "false");
+      return std::nullopt;
+    }
+    report.degraded = *parsed == ProbeStatus::Degraded;
+  }
+
   auto producer_id = check.string("producer_id", 256, false);
   if (!producer_id) return std::nullopt;
   report.producer_id = std::move(*producer_id);
@@ -210,6 +262,17 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
 
 std::string_view errorKindName(ErrorKind kind) {
   return kErrorKindNames.at(static_cast<std::size_t>(kind));
+}
+
+std::string_view probeStatusName(ProbeStatus status) {
+  return kProbeStatusNames.at(static_cast<std::size_t>(status));
+}
+
+std::optional<ProbeStatus> probeStatusFromName(std::string_view name) {
+  for (std::size_t i = 0; i < kProbeStatusNames.size(); ++i) {
+    if (kProbeStatusNames[i] == name) return static_cast<ProbeStatus>(i);
+  }
+  return std::nullopt;
 }
 
 std::optional<ErrorKind> errorKindFromName(std::string_view name) {
@@ -227,9 +290,14 @@ std::string encodeReport(const ProbeReport& report) {
       {"name", report.name},
       {"checked_at", formatRfc3339(report.checked_at)},
       {"ok", report.ok},
+      {"status", probeStatusName(report.status())},
       {"http_status", report.http_status ? nlohmann::json(*report.http_status) : nullptr},
-      // Microsecond resolution is plenty and keeps the text short.
-      {"response_time_ms", std::round(report.response_time_ms * 1000.0) / 1000.0},
+      {"response_time_ms", roundToMicroseconds(report.response_time_ms)},
+      {"timings",
+       {{"dns_ms", optionalMs(report.timings.dns_ms)},
+        {"connect_ms", optionalMs(report.timings.connect_ms)},
+        {"tls_ms", optionalMs(report.timings.tls_ms)},
+        {"ttfb_ms", optionalMs(report.timings.ttfb_ms)}}},
       {"error", report.error ? nlohmann::json{{"kind", errorKindName(report.error->kind)},
                                               {"message", report.error->message}}
                              : nlohmann::json(nullptr)},

@@ -9,7 +9,8 @@
 
 namespace webmon::common {
 
-inline constexpr int kReportSchemaVersion = 1;
+/// 2 added `status` (up/degraded/down) and `timings`; reports of version 1 are still read.
+inline constexpr int kReportSchemaVersion = 2;
 /// The longest url (and name) a report may carry; the config enforces it too.
 inline constexpr std::size_t kMaxUrlLength = 8192;
 
@@ -26,6 +27,22 @@ enum class ErrorKind {
 std::string_view errorKindName(ErrorKind kind);
 std::optional<ErrorKind> errorKindFromName(std::string_view name);
 
+/// What a probe says about the target: up, up but slower than its degraded_after threshold,
+/// or down. The names are stable: they are stored in PostgreSQL and queried.
+enum class ProbeStatus { Up, Degraded, Down };
+std::string_view probeStatusName(ProbeStatus status);
+std::optional<ProbeStatus> probeStatusFromName(std::string_view name);
+
+/// How long each phase of the probe took, in milliseconds; unset for phases the probe did not
+/// reach (or that do not apply: no TLS for http://).
+struct PhaseTimings {
+  std::optional<double> dns_ms;      // name lookup
+  std::optional<double> connect_ms;  // TCP connect, after the lookup
+  std::optional<double> tls_ms;      // TLS handshake, after the connect
+  std::optional<double> ttfb_ms;     // start of the probe to the first response byte
+  bool operator==(const PhaseTimings&) const = default;
+};
+
 struct ProbeError {
   ErrorKind kind;
   std::string message;
@@ -39,8 +56,13 @@ struct ProbeReport {
   std::string name;
   SystemTime checked_at;  // when the probe started, UTC, millisecond precision
   bool ok = false;
+  bool degraded = false;  // ok, but slower than the URL's degraded_after threshold
+  ProbeStatus status() const {
+    return !ok ? ProbeStatus::Down : degraded ? ProbeStatus::Degraded : ProbeStatus::Up;
+  }
   std::optional<int> http_status;
   double response_time_ms = 0;  // start to finish (or to failure)
+  PhaseTimings timings;
   std::optional<ProbeError> error;
   std::string producer_id;
   int schema_version = kReportSchemaVersion;

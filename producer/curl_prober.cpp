@@ -76,6 +76,15 @@ struct CurlProber::Impl {
     curl_off_t total_us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
     result.total_ms = static_cast<double>(total_us) / 1000.0;
+    auto millis = [easy](CURLINFO info) {
+      curl_off_t us = 0;
+      curl_easy_getinfo(easy, info, &us);
+      return static_cast<double>(us) / 1000.0;
+    };
+    result.dns_done_ms = millis(CURLINFO_NAMELOOKUP_TIME_T);
+    result.connect_done_ms = millis(CURLINFO_CONNECT_TIME_T);
+    result.tls_done_ms = millis(CURLINFO_APPCONNECT_TIME_T);
+    result.first_byte_ms = millis(CURLINFO_STARTTRANSFER_TIME_T);
     if (code != CURLE_OK) {
       result.error_detail =
           transfer->error_buffer[0] != '\0' ? transfer->error_buffer : curl_easy_strerror(code);

@@ -23,6 +23,8 @@ struct ProbeResult {
   int curl_code = 0;     // CURLcode
   long http_status = 0;  // 0 when no response arrived
   double total_ms = 0;
+  // Cumulative from the start, as libcurl measures them; 0 for a phase not reached.
+  double dns_done_ms = 0, connect_done_ms = 0, tls_done_ms = 0, first_byte_ms = 0;
   std::string error_detail;  // libcurl's error buffer, when it failed
 };
 

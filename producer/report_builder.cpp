@@ -4,6 +4,21 @@
 
 namespace webmon::producer {
 
+common::PhaseTimings phaseTimings(const ProbeResult& result) {
+  // libcurl's times are cumulative from the start and 0 for a phase not reached; turn them
+  // into each phase's own duration.
+  common::PhaseTimings timings;
+  if (result.dns_done_ms > 0) timings.dns_ms = result.dns_done_ms;
+  if (result.connect_done_ms > 0) {
+    timings.connect_ms = result.connect_done_ms - result.dns_done_ms;
+  }
+  if (result.tls_done_ms > 0 && result.connect_done_ms > 0) {
+    timings.tls_ms = result.tls_done_ms - result.connect_done_ms;
+  }
+  if (result.first_byte_ms > 0) timings.ttfb_ms = result.first_byte_ms;
+  return timings;
+}
+
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
                                 const std::string& producer_id) {
   using common::ErrorKind;
@@ -15,10 +30,13 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   report.response_time_ms = result.total_ms;
   report.producer_id = producer_id;
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
+  report.timings = phaseTimings(result);
 
   const auto code = static_cast<CURLcode>(result.curl_code);
   if (code == CURLE_OK) {
     report.ok = result.http_status >= 200 && result.http_status < 400;
+    report.degraded = report.ok && url.degraded_after.count() > 0 &&
+                      result.total_ms > static_cast<double>(url.degraded_after.count());
     if (!report.ok) {
       report.error =
           common::ProbeError{ErrorKind::Http, "HTTP status " + std::to_string(result.http_status)};

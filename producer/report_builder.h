@@ -10,6 +10,9 @@
 namespace webmon::producer {
 
 /// ok for HTTP 200-399; otherwise an error whose kind names the phase that failed.
+/// Each phase's own duration from libcurl's cumulative times; unset for phases not reached.
+common::PhaseTimings phaseTimings(const ProbeResult& result);
+
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
                                 const std::string& producer_id);
 

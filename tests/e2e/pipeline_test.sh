@@ -89,21 +89,32 @@ diff -q "$work/topic_ids" "$work/row_ids" >/dev/null || fail "ids on the topic a
 [[ $(psql_db -c "SELECT count(*) FROM rejected_reports") -eq 0 ]] || fail "unexpected rejected messages"
 
 expected_runs=$((run_seconds / 2))
-check_url() {  # name ok error_kind http_status
-  local result
+check_url() {  # name ok error_kind http_status "phases reached"
+  local result phase phases_match="true"
+  # The phases the probe reached have a duration, the others are null (no TLS on http://).
+  for phase in dns connect tls ttfb; do
+    if [[ " $5 " == *" $phase "* ]]; then
+      phases_match+=" AND ${phase}_ms >= 0"
+    else
+      phases_match+=" AND ${phase}_ms IS NULL"
+    fi
+  done
   result=$(psql_db -F '|' -c "SELECT count(*), bool_and(ok = $2), bool_and(coalesce(error_kind, '-') = '$3'),
                                     bool_and(coalesce(http_status::text, 'null') = '$4'),
-                                    bool_and(producer_id = 'e2e-producer' AND schema_version = 1)
+                                    bool_and(producer_id = 'e2e-producer' AND schema_version = 2),
+                                    bool_and(status = CASE WHEN ok THEN 'up' ELSE 'down' END),
+                                    bool_and($phases_match)
                                FROM reports WHERE name = '$1'")
-  IFS='|' read -r count ok_match kind_match status_match identity <<<"$result"
+  IFS='|' read -r count ok_match kind_match status_match identity up_down phases <<<"$result"
   # First runs are spread over the first period, so a 20 s run yields 9 to 11 probes per URL.
   ((count >= expected_runs - 1 && count <= expected_runs + 1)) || fail "$1: $count rows, expected ~$expected_runs"
-  [[ $ok_match == t && $kind_match == t && $status_match == t && $identity == t ]] ||
+  [[ $ok_match == t && $kind_match == t && $status_match == t && $identity == t && $up_down == t ]] ||
     fail "$1: rows do not all have ok=$2 error_kind=$3 http_status=$4 ($result)"
-  echo "ok   - $1: $count rows, ok=$2, error_kind=$3, http_status=$4"
+  [[ $phases == t ]] || fail "$1: rows do not all have timings for exactly: $5"
+  echo "ok   - $1: $count rows, ok=$2, error_kind=$3, http_status=$4, timings for: $5"
 }
-check_url up true - 200
-check_url error500 false http 500
-check_url hung false timeout null
-check_url closed false connect null
+check_url up true - 200 "dns connect ttfb"
+check_url error500 false http 500 "dns connect ttfb"
+check_url hung false timeout null "dns connect"
+check_url closed false connect null "dns"
 echo "ok   - $topic_count reports on the topic, the same $topic_count ids in PostgreSQL, 0 duplicates, 0 lost"

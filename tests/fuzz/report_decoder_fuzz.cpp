@@ -24,7 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& b = *again.report;
   if (a.id != b.id || a.url != b.url || a.name != b.name || a.checked_at != b.checked_at ||
       a.ok != b.ok || a.http_status != b.http_status || a.producer_id != b.producer_id ||
-      a.error.has_value() != b.error.has_value()) {
+      a.error.has_value() != b.error.has_value() || a.status() != b.status() ||
+      a.timings.dns_ms.has_value() != b.timings.dns_ms.has_value() ||
+      a.timings.connect_ms.has_value() != b.timings.connect_ms.has_value() ||
+      a.timings.tls_ms.has_value() != b.timings.tls_ms.has_value() ||
+      a.timings.ttfb_ms.has_value() != b.timings.ttfb_ms.has_value()) {
     std::abort();
   }
   return 0;

@@ -7,6 +7,7 @@
 
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <pqxx/transaction>
 
 #include "consumer/migrations.h"
 #include "tests/support/test_env.h"
@@ -80,6 +81,55 @@ TEST_F(ReportWriterTest, StoresEveryFieldOfABatch) {
 }
 
 // A redelivered batch (offsets not committed before a crash) must add no rows.
+TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
+  DecodedBatch batch;
+  auto slow = record("http://slow/", true, 1);
+  slow.report.degraded = true;
+  slow.report.timings = {0.5, 1.25, 7.0, 80.5};
+  auto refused = record("http://refused/", false, 2);
+  refused.report.timings.dns_ms = 0.75;  // got no further
+  batch.reports = {slow, refused};
+  ASSERT_EQ(writer_->write(batch).inserted, 2u);
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1(
+      "SELECT status, dns_ms, connect_ms, tls_ms, ttfb_ms FROM reports WHERE url = 'http://slow/'");
+  EXPECT_EQ(row[0].as<std::string>(), "degraded");
+  EXPECT_DOUBLE_EQ(row[1].as<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(row[2].as<double>(), 1.25);
+  EXPECT_DOUBLE_EQ(row[3].as<double>(), 7.0);
+  EXPECT_DOUBLE_EQ(row[4].as<double>(), 80.5);
+  const auto partial = tx.exec1(
+      "SELECT status, dns_ms, connect_ms IS NULL AND tls_ms IS NULL AND ttfb_ms IS NULL "
+      "FROM reports WHERE url = 'http://refused/'");
+  EXPECT_EQ(partial[0].as<std::string>(), "down");
+  EXPECT_DOUBLE_EQ(partial[1].as<double>(), 0.75);
+  EXPECT_TRUE(partial[2].as<bool>());
+}
+
+// A database that held rows before migration 002 keeps them, each up or down as ok says.
+TEST(SchemaMigration, RowsStoredBeforeStatusExistedGetOneFromOk) {
+  WEBMON_REQUIRE_TEST_ENV();
+  testing::ScratchDatabase db;
+  pqxx::connection connection(db.connectionString());
+  const auto migrations = builtInMigrations();
+  ASSERT_GE(migrations.size(), 2u);
+  {
+    pqxx::work tx(connection);
+    tx.exec(migrations[0].sql);
+    tx.exec(
+        "INSERT INTO reports (id, url, name, checked_at, ok, response_time_ms, error_kind, "
+        "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset) VALUES "
+        "(gen_random_uuid(), 'http://a/', 'a', now(), true, 1, NULL, 'p', 1, 't', 0, 0), "
+        "(gen_random_uuid(), 'http://b/', 'b', now(), false, 1, 'dns', 'p', 1, 't', 0, 1)");
+    tx.exec(migrations[1].sql);
+    tx.commit();
+  }
+  pqxx::nontransaction tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT string_agg(url || '=' || status, ',' ORDER BY url) FROM reports")[0]
+                .as<std::string>(),
+            "http://a/=up,http://b/=down");
+}
+
 TEST_F(ReportWriterTest, RedeliveredBatchAddsNoDuplicates) {
   DecodedBatch batch;
   for (int i = 0; i < 1200; ++i) batch.reports.push_back(record("http://a/", true, i));

@@ -27,17 +27,21 @@ class SqlReportsTest : public ::testing::Test {
     connection_ = std::make_unique<pqxx::connection>(db_->connectionString());
   }
 
-  // Inserts a probe `minutes_ago` minutes back.
-  void probe(const std::string& url, double minutes_ago, bool ok, double ms) {
+  // Inserts a probe `minutes_ago` minutes back; status "" means up or down as `ok` says.
+  void probe(const std::string& url, double minutes_ago, bool ok, double ms,
+             const std::string& status = "",
+             const std::string& timings = "NULL, NULL, NULL, NULL") {
     pqxx::nontransaction tx(*connection_);
     tx.exec(
         "INSERT INTO reports (id, url, name, checked_at, ok, http_status, response_time_ms, "
         "error_kind, error_message, producer_id, schema_version, kafka_topic, "
-        "kafka_partition, kafka_offset) VALUES (gen_random_uuid(), " +
+        "kafka_partition, kafka_offset, status, dns_ms, connect_ms, tls_ms, ttfb_ms) VALUES "
+        "(gen_random_uuid(), " +
         tx.quote(url) + ", " + tx.quote(url) + ", now() - interval '" +
         std::to_string(minutes_ago) + " minutes', " + (ok ? "true" : "false") + ", " +
         (ok ? "200" : "NULL") + ", " + std::to_string(ms) + ", " +
-        (ok ? "NULL, NULL" : "'timeout', 'timed out'") + ", 'p', 1, 't', 0, 0)");
+        (ok ? "NULL, NULL" : "'timeout', 'timed out'") + ", 'p', 2, 't', 0, 0, " +
+        tx.quote(status.empty() ? (ok ? "up" : "down") : status) + ", " + timings + ")");
   }
 
   // Runs a report file through psql; one line per row, fields separated by '|'.
@@ -129,6 +133,45 @@ TEST_F(SqlReportsTest, CurrentStateShowsLatestResultAndSinceWhen) {
   EXPECT_EQ(b[2], "up");
   EXPECT_EQ(b[3], tx.exec1("SELECT min(checked_at)::text FROM reports WHERE url = 'http://b/'")[0]
                       .as<std::string>());
+}
+
+TEST_F(SqlReportsTest, UptimeByStatusCountsUpDegradedAndDownSeparately) {
+  probe("http://a/", 10, true, 5);
+  probe("http://a/", 11, true, 900, "degraded");
+  probe("http://a/", 12, true, 950, "degraded");
+  probe("http://a/", 13, false, 1000);
+  probe("http://a/", 60 * 30, false, 1000);  // outside the window
+  probe("http://b/", 10, true, 5);
+  const auto rows = runReport("uptime_by_status.sql");
+  ASSERT_EQ(rows.size(), 2u);
+  const auto a = fields(rows[0]);  // worst first
+  EXPECT_EQ(
+      a, (std::vector<std::string>{"http://a/", "4", "1", "2", "1", "25.000", "50.000", "25.000"}));
+  EXPECT_EQ(fields(rows[1])[0], "http://b/");
+  EXPECT_EQ(fields(rows[1])[5], "100.000");
+}
+
+TEST_F(SqlReportsTest, SlowestPhaseNamesWhereTheTimeGoes) {
+  // slow-tls: dns 1, connect 2, tls 40, first byte at 50 (wait 7), total 60 (transfer 10)
+  probe("http://slow-tls/", 5, true, 60, "", "1, 2, 40, 50");
+  probe("http://slow-tls/", 6, true, 60, "", "1, 2, 50, 60");  // tls 50, wait 7, transfer 0
+  // slow-server: a 300 ms wait for the first byte
+  probe("http://slow-server/", 5, true, 310, "", "1, 1, NULL, 302");
+  // refused: only the lookup happened
+  probe("http://refused/", 5, false, 3, "", "3, NULL, NULL, NULL");
+  probe("http://old/", 5, true, 20);  // schema 1: no timings, not listed
+  const auto rows = runReport("slowest_phase.sql");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(fields(rows[0]),
+            (std::vector<std::string>{"http://slow-server/", "1", "wait", "300.000", "1.000",
+                                      "1.000", "", "300.000", "8.000"}));
+  const auto tls = fields(rows[1]);
+  EXPECT_EQ(tls[0], "http://slow-tls/");
+  EXPECT_EQ(tls[2], "tls");
+  EXPECT_EQ(tls[3], "45.000");
+  EXPECT_EQ(tls[7], "7.000");
+  EXPECT_EQ(tls[8], "5.000");
+  EXPECT_EQ(fields(rows[2])[2], "dns");
 }
 
 }  // namespace

@@ -72,5 +72,53 @@ TEST(BuildReport, CarriesIdentityAndTiming) {
   EXPECT_NE(judge(CURLE_OK, 200).id, report.id);
 }
 
+TEST(BuildReport, ASuccessSlowerThanDegradedAfterIsDegradedButUp) {
+  ProbeResult result;
+  result.curl_code = CURLE_OK;
+  result.http_status = 200;
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  url.degraded_after = std::chrono::milliseconds(100);
+  result.total_ms = 100.0;
+  EXPECT_EQ(buildReport(result, url, "p1").status(), common::ProbeStatus::Up);  // not slower
+  result.total_ms = 100.5;
+  const auto slow = buildReport(result, url, "p1");
+  EXPECT_TRUE(slow.ok);
+  EXPECT_EQ(slow.status(), common::ProbeStatus::Degraded);
+  result.http_status = 500;  // slow and failing is down, not degraded
+  EXPECT_EQ(buildReport(result, url, "p1").status(), common::ProbeStatus::Down);
+  url.degraded_after = std::chrono::milliseconds(0);  // off
+  result.http_status = 200;
+  result.total_ms = 9000;
+  EXPECT_EQ(buildReport(result, url, "p1").status(), common::ProbeStatus::Up);
+}
+
+TEST(BuildReport, PhaseTimingsAreEachPhasesOwnDuration) {
+  ProbeResult https;
+  https.dns_done_ms = 2;
+  https.connect_done_ms = 5;
+  https.tls_done_ms = 17;
+  https.first_byte_ms = 30;
+  const auto timings = phaseTimings(https);
+  EXPECT_EQ(timings.dns_ms, 2.0);
+  EXPECT_EQ(timings.connect_ms, 3.0);
+  EXPECT_EQ(timings.tls_ms, 12.0);
+  EXPECT_EQ(timings.ttfb_ms, 30.0);  // from the start
+
+  ProbeResult refused;  // the lookup happened, the connect never completed
+  refused.dns_done_ms = 1.5;
+  const auto partial = phaseTimings(refused);
+  EXPECT_EQ(partial.dns_ms, 1.5);
+  EXPECT_FALSE(partial.connect_ms);
+  EXPECT_FALSE(partial.tls_ms);
+  EXPECT_FALSE(partial.ttfb_ms);
+
+  ProbeResult plain_http;  // no TLS phase
+  plain_http.dns_done_ms = 0.1;
+  plain_http.connect_done_ms = 0.3;
+  plain_http.first_byte_ms = 1.0;
+  EXPECT_FALSE(phaseTimings(plain_http).tls_ms);
+}
+
 }  // namespace
 }  // namespace webmon::producer

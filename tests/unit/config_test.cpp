@@ -107,6 +107,19 @@ TEST(Config, StatsIntervalMustBePositive) {
   EXPECT_THAT(problems[1], HasSubstr("consumer.stats_interval"));
 }
 
+TEST(Config, DegradedAfterMustBeBelowTheTimeout) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "timeout": 2, "degraded_after_ms": 500}]})",
+                                    noEnvironment());
+  EXPECT_EQ(config.monitored_urls[0].degraded_after, std::chrono::milliseconds(500));
+  EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "timeout": 2, "degraded_after_ms": 2000},
+      {"url": "http://b/", "degraded_after_ms": 0}]})"),
+              ElementsAre(HasSubstr("monitored_urls[0].degraded_after_ms: must be less than "
+                                    "timeout (2000 ms)"),
+                          HasSubstr("monitored_urls[1].degraded_after_ms")));
+}
+
 TEST(Config, MetricsListenIsHostPortOrEmpty) {
   const Config defaults = parseConfig(kMinimal, noEnvironment());
   EXPECT_EQ(defaults.producer.metrics_listen, "127.0.0.1:9101");

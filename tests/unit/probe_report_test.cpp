@@ -24,6 +24,9 @@ ProbeReport sampleReport() {
   report.ok = false;
   report.http_status = 503;
   report.response_time_ms = 12.5;
+  report.timings.dns_ms = 0.25;
+  report.timings.connect_ms = 0.5;
+  report.timings.ttfb_ms = 11.75;
   report.error = ProbeError{ErrorKind::Http, "HTTP status 503"};
   report.producer_id = "host-a";
   return report;
@@ -31,7 +34,7 @@ ProbeReport sampleReport() {
 
 TEST(ProbeReport, EncodesTheDocumentedFields) {
   const auto json = nlohmann::json::parse(encodeReport(sampleReport()));
-  EXPECT_EQ(json["schema_version"], 1);
+  EXPECT_EQ(json["schema_version"], 2);
   EXPECT_EQ(json["id"], "0b7e1f4c-4a51-4c8e-9d0b-2f5a6c7d8e9f");
   EXPECT_EQ(json["checked_at"], "2026-11-24T10:00:00.123Z");
   EXPECT_EQ(json["ok"], false);
@@ -40,7 +43,39 @@ TEST(ProbeReport, EncodesTheDocumentedFields) {
   EXPECT_EQ(json["error"]["kind"], "http");
   EXPECT_EQ(json["error"]["message"], "HTTP status 503");
   EXPECT_EQ(json["producer_id"], "host-a");
-  EXPECT_EQ(json.size(), 10u);
+  EXPECT_EQ(json["status"], "down");
+  EXPECT_EQ(json["timings"]["dns_ms"], 0.25);
+  EXPECT_EQ(json["timings"]["connect_ms"], 0.5);
+  EXPECT_TRUE(json["timings"]["tls_ms"].is_null());  // not reached
+  EXPECT_EQ(json["timings"]["ttfb_ms"], 11.75);
+  EXPECT_EQ(json.size(), 12u);
+}
+
+TEST(ProbeReport, StatusIsUpDegradedOrDownAndRoundTrips) {
+  auto report = sampleReport();
+  EXPECT_EQ(report.status(), ProbeStatus::Down);
+  report.ok = true;
+  report.error.reset();
+  report.degraded = true;
+  EXPECT_EQ(report.status(), ProbeStatus::Degraded);
+  const auto decoded = decodeReport(encodeReport(report));
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_TRUE(decoded.report->degraded);
+  EXPECT_EQ(decoded.report->status(), ProbeStatus::Degraded);
+  EXPECT_EQ(decoded.report->timings, report.timings);
+}
+
+// Reports already on the topic when the producer was upgraded must still be stored.
+TEST(ProbeReport, SchemaVersionOneIsStillAccepted) {
+  auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  json["schema_version"] = 1;
+  json.erase("status");
+  json.erase("timings");
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->schema_version, 1);
+  EXPECT_EQ(decoded.report->status(), ProbeStatus::Down);
+  EXPECT_EQ(decoded.report->timings, PhaseTimings{});
 }
 
 TEST(ProbeReport, RoundTripsThroughTheDecoder) {
@@ -110,6 +145,11 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"ok+error", [](auto& j) { j["ok"] = true; }, "ok=true must have error=null"},
         RejectCase{"no why", [](auto& j) { j["error"] = nullptr; }, "must say why"},
         RejectCase{"future", [](auto& j) { j["schema_version"] = 99; }, "upgrade webmon-consumer"},
+        RejectCase{"no status", [](auto& j) { j.erase("status"); }, "missing field \"status\""},
+        RejectCase{"bad status", [](auto& j) { j["status"] = "meh"; }, "up, degraded or down"},
+        RejectCase{"status vs ok", [](auto& j) { j["status"] = "up"; }, "is up but ok is false"},
+        RejectCase{"timing", [](auto& j) { j["timings"]["dns_ms"] = -2; }, "timings.dns_ms"},
+        RejectCase{"timings type", [](auto& j) { j["timings"] = 3; }, "phase durations"},
         RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
         RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
     [](const ::testing::TestParamInfo<RejectCase>& param_info) {
