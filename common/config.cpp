@@ -213,9 +213,104 @@ void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out) {
   if (auto secret = env("WEBMON_DB_PASSWORD")) out.password = *secret;
 }
 
+// "200", 204 or "200-299": one accepted status range, or nothing (and a problem recorded).
+std::optional<StatusRange> readStatusRange(const ConfigReader& item) {
+  const auto* raw = item.raw();
+  if (raw != nullptr && raw->is_number_integer()) {
+    const auto code = raw->get<long long>();
+    if (code >= 100 && code <= 599) {
+      return StatusRange{static_cast<int>(code), static_cast<int>(code)};
+    }
+  } else if (raw != nullptr && raw->is_string()) {
+    const auto& text = raw->get_ref<const std::string&>();
+    const auto dash = text.find('-');
+    auto threeDigits = [](const std::string& part) {
+      return part.size() == 3 && std::all_of(part.begin(), part.end(),
+                                             [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
+    const std::string first = text.substr(0, dash);
+    const std::string last = dash == std::string::npos ? first : text.substr(dash + 1);
+    if (threeDigits(first) && threeDigits(last)) {
+      const int from = std::stoi(first), to = std::stoi(last);
+      if (from >= 100 && to <= 599 && from <= to) return StatusRange{from, to};
+    }
+  }
+  item.fail("must be a status code from 100 to 599 or a range like \"200-299\"");
+  return std::nullopt;
+}
+
+// What makes a response a success, and what the probe sends.
+void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
+  const auto statuses = node.field("expected_status");
+  for (std::size_t i = 0; i < statuses.arraySize(); ++i) {
+    if (auto range = readStatusRange(statuses.element(i))) out.expected_status.push_back(*range);
+  }
+  if (statuses.present() && statuses.raw()->is_array() && statuses.raw()->empty()) {
+    statuses.failWithoutValue("must list at least one status or range (or be left out: 200-399)");
+  }
+  const auto regexp = node.field("regexp");
+  if (auto pattern = regexp.nonEmptyString()) {
+    if (pattern->size() > 4096) {
+      regexp.failWithoutValue("must be at most 4096 characters");
+    } else {
+      auto compiled = Regexp::compile(*pattern);
+      if (auto* error = std::get_if<std::string>(&compiled)) {
+        regexp.fail(*error);
+      } else {
+        out.regexp = std::get<Regexp>(std::move(compiled));
+      }
+    }
+  }
+  if (auto bytes = node.field("max_body_bytes").integer(1, 10 * 1024 * 1024)) {
+    out.max_body_bytes = static_cast<std::size_t>(*bytes);
+  }
+  const auto method = node.field("method");
+  if (auto text = method.nonEmptyString()) {
+    static const std::vector<std::string> methods = {"GET",    "HEAD",  "POST",   "PUT",
+                                                     "DELETE", "PATCH", "OPTIONS"};
+    if (std::find(methods.begin(), methods.end(), *text) == methods.end()) {
+      method.fail("must be one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+    } else {
+      out.method = *text;
+    }
+  }
+  if (out.method == "HEAD" && out.regexp) {
+    regexp.failWithoutValue("cannot be checked with method HEAD (a HEAD response has no body)");
+  }
+  const auto headers = node.field("headers");
+  if (headers.present() && !headers.raw()->is_object()) {
+    headers.failWithoutValue("must be an object of header names to values");
+  } else if (headers.present()) {
+    for (const auto& [name, value] : headers.raw()->items()) {
+      const auto item = headers.field(name);
+      const bool name_ok = !name.empty() && name.size() <= 256 &&
+                           name.find_first_of(":\r\n \t") == std::string::npos;
+      if (!name_ok) {
+        item.failWithoutValue("is not a valid header name");
+      } else if (!value.is_string() ||
+                 value.get_ref<const std::string&>().find_first_of("\r\n") != std::string::npos ||
+                 value.get_ref<const std::string&>().size() > 8192) {
+        item.fail("must be a string of at most 8192 characters without line breaks");
+      } else {
+        out.headers.emplace_back(name, value.get<std::string>());
+      }
+    }
+  }
+  const auto body = node.field("body");
+  if (auto text = body.string()) {
+    if (text->size() > 1024 * 1024) {
+      body.failWithoutValue("must be at most 1 MiB");
+    } else {
+      out.body = *text;
+    }
+  }
+  if (auto verify = node.field("verify_tls").boolean()) out.verify_tls = *verify;
+}
+
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
   node.rejectUnknownKeys({"url", "name", "timeout", "period", "follow_redirects", "max_redirects",
-                          "ca_file", "degraded_after_ms"});
+                          "ca_file", "degraded_after_ms", "expected_status", "regexp",
+                          "max_body_bytes", "method", "headers", "body", "verify_tls"});
   const auto url = node.field("url");
   if (url.required()) {
     if (auto text = url.nonEmptyString()) {
@@ -261,6 +356,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
       out.degraded_after = milliseconds(*ms);
     }
   }
+  readHttpChecks(node, out);
 }
 
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/regexp.h"
+
 namespace webmon::common {
 
 using std::chrono::milliseconds;
@@ -44,6 +46,14 @@ struct DbConfig {
   bool operator==(const DbConfig&) const = default;
 };
 
+/// An accepted HTTP status range, both ends included.
+struct StatusRange {
+  int first = 200;
+  int last = 399;
+  bool contains(long status) const { return status >= first && status <= last; }
+  bool operator==(const StatusRange&) const = default;
+};
+
 struct MonitoredUrl {
   std::string url;
   std::string name;  // defaults to the url
@@ -53,6 +63,15 @@ struct MonitoredUrl {
   int max_redirects = 5;
   std::string ca_file;             // PEM bundle to verify https targets with; empty: the system's
   milliseconds degraded_after{0};  // a successful probe slower than this is "degraded"; 0: off
+  // What makes a response a success (see README "HTTP checks").
+  std::vector<StatusRange> expected_status;  // empty: 200-399
+  std::optional<Regexp> regexp;              // must occur in the first max_body_bytes
+  std::size_t max_body_bytes = 65'536;       // how much of the body is read for `regexp`
+  // What the probe sends.
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool verify_tls = true;
   bool operator==(const MonitoredUrl&) const = default;
 };
 

@@ -11,8 +11,9 @@
 namespace webmon::common {
 namespace {
 
-constexpr std::array<std::string_view, 7> kErrorKindNames = {
-    "timeout", "dns", "connect", "tls", "http", "protocol", "other"};
+constexpr std::array<std::string_view, kErrorKindCount> kErrorKindNames = {
+    "timeout", "dns",    "connect",           "tls", "http", "protocol",
+    "other",   "regexp", "too_many_redirects"};
 
 constexpr std::array<std::string_view, 3> kProbeStatusNames = {"up", "degraded", "down"};
 
@@ -113,6 +114,30 @@ class FieldChecker {
   const nlohmann::json& object_;
   std::string& reason_;
 };
+
+// The optional body-check fields: "regexp" (string), "regexp_found" and "body_truncated"
+// (booleans), each absent or null when the URL has no regexp.
+bool readBodyCheck(const nlohmann::json& json, ProbeReport& report, std::string& reason) {
+  if (auto it = json.find("regexp"); it != json.end() && !it->is_null()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().size() > 4096 ||
+        it->get_ref<const std::string&>().find('\0') != std::string::npos) {
+      reason = "field \"regexp\" must be null or a string of at most 4096 bytes without NUL";
+      return false;
+    }
+    report.regexp = it->get<std::string>();
+  }
+  for (auto [key, target] : {std::pair{"regexp_found", &report.regexp_found},
+                             std::pair{"body_truncated", &report.body_truncated}}) {
+    auto it = json.find(key);
+    if (it == json.end() || it->is_null()) continue;
+    if (!it->is_boolean()) {
+      reason = std::string("field \"") + key + "\" must be null, true or false";
+      return false;
+    }
+    *target = it->get<bool>();
+  }
+  return true;
+}
 
 std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
   if (!json.is_object()) {
@@ -255,6 +280,7 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   auto producer_id = check.string("producer_id", 256, false);
   if (!producer_id) return std::nullopt;
   report.producer_id = std::move(*producer_id);
+  if (!readBodyCheck(json, report, reason)) return std::nullopt;
   return report;
 }
 
@@ -302,6 +328,11 @@ std::string encodeReport(const ProbeReport& report) {
                                               {"message", report.error->message}}
                              : nlohmann::json(nullptr)},
       {"producer_id", report.producer_id},
+      {"regexp", report.regexp ? nlohmann::json(*report.regexp) : nlohmann::json(nullptr)},
+      {"regexp_found",
+       report.regexp_found ? nlohmann::json(*report.regexp_found) : nlohmann::json(nullptr)},
+      {"body_truncated",
+       report.body_truncated ? nlohmann::json(*report.body_truncated) : nlohmann::json(nullptr)},
   };
   // replace: a URL or libcurl message with stray bytes must not abort the encoding.
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

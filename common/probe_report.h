@@ -16,14 +16,17 @@ inline constexpr std::size_t kMaxUrlLength = 8192;
 
 /// Why a probe failed. The names are stable: they are stored in PostgreSQL and queried.
 enum class ErrorKind {
-  Timeout,   // the whole probe ran past the URL's timeout
-  Dns,       // the host name did not resolve
-  Connect,   // TCP connection refused or unreachable
-  Tls,       // TLS handshake or certificate verification failed
-  Http,      // a response arrived, but its status was not 2xx/3xx
-  Protocol,  // the connection broke mid-response, or the reply was not valid HTTP
-  Other,     // anything libcurl reports that fits none of the above
+  Timeout,           // the whole probe ran past the URL's timeout
+  Dns,               // the host name did not resolve
+  Connect,           // TCP connection refused or unreachable
+  Tls,               // TLS handshake or certificate verification failed
+  Http,              // a response arrived, but its status was not 2xx/3xx
+  Protocol,          // the connection broke mid-response, or the reply was not valid HTTP
+  Other,             // anything libcurl reports that fits none of the above
+  Regexp,            // the response was fine, but the body did not contain the URL's `regexp`
+  TooManyRedirects,  // more redirects than max_redirects (a loop, usually)
 };
+inline constexpr std::size_t kErrorKindCount = 9;
 std::string_view errorKindName(ErrorKind kind);
 std::optional<ErrorKind> errorKindFromName(std::string_view name);
 
@@ -63,6 +66,12 @@ struct ProbeReport {
   std::optional<int> http_status;
   double response_time_ms = 0;  // start to finish (or to failure)
   PhaseTimings timings;
+  // The body check, for URLs with a `regexp`: the pattern, whether it was found (unset when
+  // the probe failed before a body could be checked), and whether the body was longer than
+  // the part read (max_body_bytes).
+  std::optional<std::string> regexp;
+  std::optional<bool> regexp_found;
+  std::optional<bool> body_truncated;
   std::optional<ProbeError> error;
   std::string producer_id;
   int schema_version = kReportSchemaVersion;

@@ -23,7 +23,7 @@ constexpr const char* kStagingTable = "webmon_report_staging";
 constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
-    "connect_ms, tls_ms, ttfb_ms";
+    "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -33,12 +33,29 @@ void createStagingTable(pqxx::work& tx) {
 }
 
 void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
-  pqxx::stream_to stream(
-      tx, kStagingTable,
-      std::vector<std::string>{"id", "url", "name", "checked_at", "ok", "http_status",
-                               "response_time_ms", "error_kind", "error_message", "producer_id",
-                               "schema_version", "kafka_topic", "kafka_partition", "kafka_offset",
-                               "status", "dns_ms", "connect_ms", "tls_ms", "ttfb_ms"});
+  pqxx::stream_to stream(tx, kStagingTable,
+                         std::vector<std::string>{"id",
+                                                  "url",
+                                                  "name",
+                                                  "checked_at",
+                                                  "ok",
+                                                  "http_status",
+                                                  "response_time_ms",
+                                                  "error_kind",
+                                                  "error_message",
+                                                  "producer_id",
+                                                  "schema_version",
+                                                  "kafka_topic",
+                                                  "kafka_partition",
+                                                  "kafka_offset",
+                                                  "status",
+                                                  "dns_ms",
+                                                  "connect_ms",
+                                                  "tls_ms",
+                                                  "ttfb_ms",
+                                                  "regexp",
+                                                  "regexp_found",
+                                                  "body_truncated"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -54,15 +71,20 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
     const std::string connect = t.connect_ms ? fmt::format("{}", *t.connect_ms) : std::string();
     const std::string tls = t.tls_ms ? fmt::format("{}", *t.tls_ms) : std::string();
     const std::string ttfb = t.ttfb_ms ? fmt::format("{}", *t.ttfb_ms) : std::string();
+    auto boolean = [](const std::optional<bool>& value) -> const char* {
+      if (!value) return nullptr;
+      return *value ? "true" : "false";
+    };
     // const char* fields: nullptr is how stream_to writes SQL NULL.
-    stream << std::make_tuple(r.id.c_str(), r.url.c_str(), r.name.c_str(), checked_at.c_str(),
-                              r.ok ? "true" : "false", r.http_status ? status.c_str() : nullptr,
-                              response_time.c_str(), r.error ? kind.c_str() : nullptr,
-                              r.error ? r.error->message.c_str() : nullptr, r.producer_id.c_str(),
-                              schema.c_str(), record.position.topic.c_str(), partition.c_str(),
-                              offset.c_str(), status_name.c_str(), t.dns_ms ? dns.c_str() : nullptr,
-                              t.connect_ms ? connect.c_str() : nullptr,
-                              t.tls_ms ? tls.c_str() : nullptr, t.ttfb_ms ? ttfb.c_str() : nullptr);
+    stream << std::make_tuple(
+        r.id.c_str(), r.url.c_str(), r.name.c_str(), checked_at.c_str(), r.ok ? "true" : "false",
+        r.http_status ? status.c_str() : nullptr, response_time.c_str(),
+        r.error ? kind.c_str() : nullptr, r.error ? r.error->message.c_str() : nullptr,
+        r.producer_id.c_str(), schema.c_str(), record.position.topic.c_str(), partition.c_str(),
+        offset.c_str(), status_name.c_str(), t.dns_ms ? dns.c_str() : nullptr,
+        t.connect_ms ? connect.c_str() : nullptr, t.tls_ms ? tls.c_str() : nullptr,
+        t.ttfb_ms ? ttfb.c_str() : nullptr, r.regexp ? r.regexp->c_str() : nullptr,
+        boolean(r.regexp_found), boolean(r.body_truncated));
   }
   stream.complete();
 }

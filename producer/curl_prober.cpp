@@ -19,14 +19,23 @@ struct CurlMultiDeleter {
 };
 using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
 
-// The response body is not kept: a probe only needs to know the transfer completed.
+// Most probes only need to know the transfer completed: the body is not kept.
 size_t discardBody(char*, size_t size, size_t count, void*) { return size * count; }
+
+struct CurlSlistDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
 }  // namespace
 
 // One probe in flight. It owns its easy handle until the probe finishes.
 struct Transfer {
   CurlEasyPtr easy;
+  CurlSlistPtr headers;  // the URL's request headers; libcurl reads them until the end
+  std::string body;      // the start of the response body, for a `regexp` check
+  std::size_t body_limit = 0;
+  bool body_truncated = false;
   std::size_t target = 0;
   std::shared_ptr<const common::MonitoredUrl> url;
   ProbeScheduler::TimePoint planned;
@@ -34,6 +43,26 @@ struct Transfer {
   common::SystemTime started_wall;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
+
+namespace {
+
+// Keeps at most body_limit bytes, then stops the transfer: only a bounded prefix is ever
+// read, however large (or endless) the body. Returning less than given makes libcurl end the
+// transfer with CURLE_WRITE_ERROR, which finish() knows to be this.
+size_t keepBodyPrefix(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t length = size * count;
+  const std::size_t room = transfer->body_limit - transfer->body.size();
+  if (length <= room) {
+    transfer->body.append(data, length);
+    return length;
+  }
+  transfer->body.append(data, room);
+  transfer->body_truncated = true;
+  return 0;
+}
+
+}  // namespace
 
 struct CurlProber::Impl {
   std::string user_agent;
@@ -71,7 +100,11 @@ struct CurlProber::Impl {
     result.planned = transfer->planned;
     result.started = transfer->started;
     result.started_wall = transfer->started_wall;
+    // Stopping at the body limit was our doing, not a failure of the target.
+    if (code == CURLE_WRITE_ERROR && transfer->body_truncated) code = CURLE_OK;
     result.curl_code = code;
+    result.body = std::move(transfer->body);
+    result.body_truncated = transfer->body_truncated;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.http_status);
     curl_off_t total_us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
@@ -133,7 +166,35 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   // A private CA for internal services; otherwise libcurl's default bundle.
   if (!url.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, url.ca_file.c_str());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discardBody);
+  if (!url.verify_tls) {
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (url.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (url.method != "GET") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, url.method.c_str());
+  }
+  if (!url.body.empty()) {
+    // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, url.body.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
+  }
+  for (const auto& [name, value] : url.headers) {
+    const std::string line = name + ": " + value;
+    curl_slist* appended = curl_slist_append(transfer->headers.get(), line.c_str());
+    if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
+    transfer->headers.release();  // now owned through `appended`
+    transfer->headers.reset(appended);
+  }
+  if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers.get());
+  if (url.regexp) {
+    transfer->body_limit = url.max_body_bytes;
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBodyPrefix);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+  } else {
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discardBody);
+  }
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
   const CURLMcode added = curl_multi_add_handle(impl_->multi.get(), easy);

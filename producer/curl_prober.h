@@ -26,6 +26,9 @@ struct ProbeResult {
   // Cumulative from the start, as libcurl measures them; 0 for a phase not reached.
   double dns_done_ms = 0, connect_done_ms = 0, tls_done_ms = 0, first_byte_ms = 0;
   std::string error_detail;  // libcurl's error buffer, when it failed
+  // The start of the body, kept only for URLs with a `regexp` (at most max_body_bytes).
+  std::string body;
+  bool body_truncated = false;  // the body went on past max_body_bytes; the rest was not read
 };
 
 class CurlProber {

@@ -19,6 +19,53 @@ common::PhaseTimings phaseTimings(const ProbeResult& result) {
   return timings;
 }
 
+namespace {
+
+std::string describeExpected(const std::vector<common::StatusRange>& expected) {
+  if (expected.empty()) return "200-399";
+  std::string text;
+  for (const auto& range : expected) {
+    if (!text.empty()) text += ", ";
+    text += std::to_string(range.first);
+    if (range.last != range.first) text += "-" + std::to_string(range.last);
+  }
+  return text;
+}
+
+// A response arrived: is its status expected, does its body say what it should, was it fast?
+void judgeResponse(const ProbeResult& result, const common::MonitoredUrl& url,
+                   common::ProbeReport& report) {
+  using common::ErrorKind;
+  const bool status_ok = url.expected_status.empty()
+                             ? result.http_status >= 200 && result.http_status < 400
+                             : std::any_of(url.expected_status.begin(), url.expected_status.end(),
+                                           [&](const common::StatusRange& r) {
+                                             return r.contains(result.http_status);
+                                           });
+  if (!status_ok) {
+    report.error = common::ProbeError{
+        ErrorKind::Http, "HTTP status " + std::to_string(result.http_status) + ", expected " +
+                             describeExpected(url.expected_status)};
+    return;
+  }
+  if (url.regexp) {
+    report.body_truncated = result.body_truncated;
+    report.regexp_found = url.regexp->search(result.body);
+    if (!*report.regexp_found) {
+      report.error = common::ProbeError{
+          ErrorKind::Regexp, "regexp not found in the first " + std::to_string(result.body.size()) +
+                                 " bytes of the body" +
+                                 (result.body_truncated ? " (the rest was not read)" : "")};
+      return;
+    }
+  }
+  report.ok = true;
+  report.degraded = url.degraded_after.count() > 0 &&
+                    result.total_ms > static_cast<double>(url.degraded_after.count());
+}
+
+}  // namespace
+
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
                                 const std::string& producer_id) {
   using common::ErrorKind;
@@ -32,15 +79,10 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
   report.timings = phaseTimings(result);
 
+  if (url.regexp) report.regexp = url.regexp->pattern();
   const auto code = static_cast<CURLcode>(result.curl_code);
   if (code == CURLE_OK) {
-    report.ok = result.http_status >= 200 && result.http_status < 400;
-    report.degraded = report.ok && url.degraded_after.count() > 0 &&
-                      result.total_ms > static_cast<double>(url.degraded_after.count());
-    if (!report.ok) {
-      report.error =
-          common::ProbeError{ErrorKind::Http, "HTTP status " + std::to_string(result.http_status)};
-    }
+    judgeResponse(result, url, report);
     return report;
   }
   ErrorKind kind = ErrorKind::Other;
@@ -71,6 +113,9 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
     case CURLE_USE_SSL_FAILED:
       kind = ErrorKind::Tls;
       break;
+    case CURLE_TOO_MANY_REDIRECTS:
+      kind = ErrorKind::TooManyRedirects;
+      break;
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
@@ -78,7 +123,6 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_UNSUPPORTED_PROTOCOL:
       kind = ErrorKind::Protocol;
       break;

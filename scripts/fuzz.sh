@@ -21,12 +21,12 @@ sed 's/@PROJECT_VERSION@/fuzz/' "$root/common/version.h.in" >"$out/generated/com
 build() {  # build TARGET SOURCES...
   local target=$1; shift
   echo "fuzz: building $target"
-  clang++ "${flags[@]}" "$@" -o "$out/$target" -lcurl
+  clang++ "${flags[@]}" "$@" -o "$out/$target" -lcurl -lpcre2-8
 }
 build report_decoder "$root/tests/fuzz/report_decoder_fuzz.cpp" "$root/common/probe_report.cpp" \
   "$root/common/utf8.cpp"
 build config_loader "$root/tests/fuzz/config_loader_fuzz.cpp" "$root/common/config.cpp" \
-  "$root/common/config_reader.cpp" "$root/common/utf8.cpp"
+  "$root/common/config_reader.cpp" "$root/common/utf8.cpp" "$root/common/regexp.cpp"
 
 status=0
 for target in report_decoder config_loader; do

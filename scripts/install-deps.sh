@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   # libraries the services link (see README "Dependencies")
   librdkafka-dev libpqxx-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcli11-dev libcpp-httplib-dev
+  libcli11-dev libcpp-httplib-dev libpcre2-dev
   # tests
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start

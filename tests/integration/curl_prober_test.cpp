@@ -36,6 +36,15 @@ class LocalTargets {
     server_.Get("/moved", [](const httplib::Request&, httplib::Response& response) {
       response.set_redirect("/ok");
     });
+    server_.Get("/page", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content(std::string(10'000, 'x') + " status: all systems operational",
+                           "text/html");
+    });
+    // Says what it received, for the method/headers/body settings.
+    server_.Post("/echo", [](const httplib::Request& request, httplib::Response& response) {
+      response.set_content("POST " + request.get_header_value("X-Probe") + " " + request.body,
+                           "text/plain");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -142,6 +151,60 @@ TEST(CurlProber, EveryProbeOpensItsOwnConnection) {
   EXPECT_EQ(targets.distinctClientPorts(), 3u);
 }
 
+TEST(CurlProber, RegexpIsSearchedInABoundedPrefixOfTheBody) {
+  LocalTargets targets;
+  testing::HostileServer hostile;
+  auto found = target(targets.url("/page"));
+  found.regexp = std::get<common::Regexp>(common::Regexp::compile("all systems (operational|go)"));
+  auto missing = found;
+  missing.regexp = std::get<common::Regexp>(common::Regexp::compile("maintenance"));
+  auto beyond_limit = found;  // the marker sits after byte 10,000
+  beyond_limit.max_body_bytes = 4096;
+  // An endless body: only the first 1,000 bytes are read, and the probe ends at once.
+  auto endless =
+      target("http://127.0.0.1:" + std::to_string(hostile.port()) + "/endless", milliseconds(1500));
+  endless.regexp = std::get<common::Regexp>(common::Regexp::compile("."));
+  endless.max_body_bytes = 1000;
+  const auto reports = probeAll({found, missing, beyond_limit, endless});
+
+  EXPECT_TRUE(reports[0].ok);
+  EXPECT_EQ(reports[0].regexp, "all systems (operational|go)");
+  EXPECT_EQ(reports[0].regexp_found, true);
+  EXPECT_EQ(reports[0].body_truncated, false);
+
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(reports[1].regexp_found, false);
+  ASSERT_TRUE(reports[1].error);
+  EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Regexp);
+  EXPECT_EQ(reports[1].http_status, 200);
+
+  EXPECT_FALSE(reports[2].ok);
+  EXPECT_EQ(reports[2].regexp_found, false);
+  EXPECT_EQ(reports[2].body_truncated, true);
+  EXPECT_NE(reports[2].error->message.find("first 4096 bytes"), std::string::npos)
+      << reports[2].error->message;
+
+  EXPECT_TRUE(reports[3].ok) << (reports[3].error ? reports[3].error->message : "");
+  EXPECT_EQ(reports[3].body_truncated, true);
+  EXPECT_LT(reports[3].response_time_ms, 1000.0);  // stopped reading, did not wait for the timeout
+}
+
+TEST(CurlProber, SendsTheConfiguredMethodHeadersAndBody) {
+  LocalTargets targets;
+  auto post = target(targets.url("/echo"));
+  post.method = "POST";
+  post.headers = {{"X-Probe", "webmon-42"}};
+  post.body = "ping";
+  post.regexp = std::get<common::Regexp>(common::Regexp::compile("^POST webmon-42 ping$"));
+  auto wrong_method = target(targets.url("/echo"));  // GET on a POST-only route
+  wrong_method.expected_status = {{404, 405}};       // what this server answers, and expected here
+  const auto reports = probeAll({post, wrong_method});
+  EXPECT_TRUE(reports[0].ok) << (reports[0].error ? reports[0].error->message : "");
+  EXPECT_EQ(reports[0].regexp_found, true);
+  EXPECT_TRUE(reports[1].ok) << (reports[1].error ? reports[1].error->message : "");
+  EXPECT_GE(*reports[1].http_status, 404);
+}
+
 TEST(CurlProber, FollowsRedirectsOnlyWhenConfigured) {
   LocalTargets targets;
   auto no_follow = target(targets.url("/moved"));
@@ -177,7 +240,7 @@ TEST(CurlProberAgainstHostileServers, EveryProbeEndsInTimeWithTheRightKind) {
       // (the soak test checks memory stays flat).
       {"/huge", false, std::nullopt},
       {"/close-mid", false, common::ErrorKind::Protocol},
-      {"/redirect-loop", true, common::ErrorKind::Protocol},
+      {"/redirect-loop", true, common::ErrorKind::TooManyRedirects},
   };
   std::vector<common::MonitoredUrl> urls;
   for (const auto& c : cases) {

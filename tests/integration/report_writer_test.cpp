@@ -86,6 +86,9 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   auto slow = record("http://slow/", true, 1);
   slow.report.degraded = true;
   slow.report.timings = {0.5, 1.25, 7.0, 80.5};
+  slow.report.regexp = "ready";
+  slow.report.regexp_found = true;
+  slow.report.body_truncated = false;
   auto refused = record("http://refused/", false, 2);
   refused.report.timings.dns_ms = 0.75;  // got no further
   batch.reports = {slow, refused};
@@ -98,6 +101,16 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   EXPECT_DOUBLE_EQ(row[2].as<double>(), 1.25);
   EXPECT_DOUBLE_EQ(row[3].as<double>(), 7.0);
   EXPECT_DOUBLE_EQ(row[4].as<double>(), 80.5);
+  const auto body_check = tx.exec1(
+      "SELECT regexp, regexp_found, body_truncated FROM reports WHERE url = 'http://slow/'");
+  EXPECT_EQ(body_check[0].as<std::string>(), "ready");
+  EXPECT_TRUE(body_check[1].as<bool>());
+  EXPECT_FALSE(body_check[2].as<bool>());
+  EXPECT_EQ(
+      tx.exec1("SELECT count(*) FROM reports WHERE url = 'http://refused/' AND regexp IS NULL "
+               "AND regexp_found IS NULL AND body_truncated IS NULL")[0]
+          .as<int>(),
+      1);
   const auto partial = tx.exec1(
       "SELECT status, dns_ms, connect_ms IS NULL AND tls_ms IS NULL AND ttfb_ms IS NULL "
       "FROM reports WHERE url = 'http://refused/'");

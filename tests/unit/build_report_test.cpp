@@ -36,7 +36,8 @@ TEST(BuildReport, ErrorStatusesAreDownWithKindHttp) {
     EXPECT_FALSE(report.ok) << status;
     ASSERT_TRUE(report.error);
     EXPECT_EQ(report.error->kind, ErrorKind::Http);
-    EXPECT_EQ(report.error->message, "HTTP status " + std::to_string(status));
+    EXPECT_EQ(report.error->message,
+              "HTTP status " + std::to_string(status) + ", expected 200-399");
   }
 }
 
@@ -49,7 +50,7 @@ TEST(BuildReport, TransportFailuresGetTheirKindAndNoStatus) {
       {CURLE_SSL_CONNECT_ERROR, ErrorKind::Tls},
       {CURLE_GOT_NOTHING, ErrorKind::Protocol},
       {CURLE_RECV_ERROR, ErrorKind::Protocol},
-      {CURLE_TOO_MANY_REDIRECTS, ErrorKind::Protocol},
+      {CURLE_TOO_MANY_REDIRECTS, ErrorKind::TooManyRedirects},
       {CURLE_OUT_OF_MEMORY, ErrorKind::Other},
   };
   for (const auto& [code, kind] : cases) {
@@ -118,6 +119,54 @@ TEST(BuildReport, PhaseTimingsAreEachPhasesOwnDuration) {
   plain_http.connect_done_ms = 0.3;
   plain_http.first_byte_ms = 1.0;
   EXPECT_FALSE(phaseTimings(plain_http).tls_ms);
+}
+
+TEST(BuildReport, ExpectedStatusListsAndRangesReplaceTheDefault) {
+  ProbeResult result;
+  result.curl_code = CURLE_OK;
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  url.expected_status = {{200, 200}, {401, 403}};
+  for (long status : {200L, 401L, 403L}) {
+    result.http_status = status;
+    EXPECT_TRUE(buildReport(result, url, "p").ok) << status;
+  }
+  for (long status : {204L, 302L, 404L}) {
+    result.http_status = status;
+    const auto report = buildReport(result, url, "p");
+    EXPECT_FALSE(report.ok) << status;
+    EXPECT_EQ(report.error->message,
+              "HTTP status " + std::to_string(status) + ", expected 200, 401-403");
+  }
+}
+
+TEST(BuildReport, RegexpDecidesAfterTheStatusAndSaysWhatWasRead) {
+  ProbeResult result;
+  result.curl_code = CURLE_OK;
+  result.http_status = 200;
+  result.body = "<html>Version 4.2 ready</html>";
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  url.regexp = std::get<common::Regexp>(common::Regexp::compile(R"(Version \d+\.\d+ ready)"));
+  const auto found = buildReport(result, url, "p");
+  EXPECT_TRUE(found.ok);
+  EXPECT_EQ(found.regexp, R"(Version \d+\.\d+ ready)");
+  EXPECT_EQ(found.regexp_found, true);
+  EXPECT_EQ(found.body_truncated, false);
+
+  result.body = "<html>Maintenance</html>";
+  result.body_truncated = true;
+  const auto missing = buildReport(result, url, "p");
+  EXPECT_FALSE(missing.ok);
+  EXPECT_EQ(missing.error->kind, ErrorKind::Regexp);
+  EXPECT_EQ(missing.error->message,
+            "regexp not found in the first 24 bytes of the body (the rest was not read)");
+
+  result.http_status = 503;  // a failing status is judged first: the body is not checked
+  const auto failed = buildReport(result, url, "p");
+  EXPECT_EQ(failed.error->kind, ErrorKind::Http);
+  EXPECT_FALSE(failed.regexp_found);
+  EXPECT_EQ(failed.regexp, R"(Version \d+\.\d+ ready)");
 }
 
 }  // namespace

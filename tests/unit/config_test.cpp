@@ -120,6 +120,46 @@ TEST(Config, DegradedAfterMustBeBelowTheTimeout) {
                           HasSubstr("monitored_urls[1].degraded_after_ms")));
 }
 
+TEST(Config, HttpChecksAreReadAndValidated) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "expected_status": [200, "300-302"], "regexp": "ok|fine",
+       "max_body_bytes": 1000, "method": "POST", "headers": {"X-Token": "t"}, "body": "{}",
+       "verify_tls": false}]})",
+                                    noEnvironment());
+  const auto& url = config.monitored_urls[0];
+  EXPECT_EQ(url.expected_status, (std::vector<StatusRange>{{200, 200}, {300, 302}}));
+  ASSERT_TRUE(url.regexp);
+  EXPECT_TRUE(url.regexp->search("all fine here"));
+  EXPECT_FALSE(url.regexp->search("down"));
+  EXPECT_EQ(url.max_body_bytes, 1000u);
+  EXPECT_EQ(url.method, "POST");
+  EXPECT_EQ(url.headers, (std::vector<std::pair<std::string, std::string>>{{"X-Token", "t"}}));
+  EXPECT_EQ(url.body, "{}");
+  EXPECT_FALSE(url.verify_tls);
+
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "expected_status": [99, "300-200", "2xx"]},
+      {"url": "http://b/", "regexp": "(unclosed"},
+      {"url": "http://c/", "method": "FETCH", "headers": {"Bad Name": "x", "X-Ok": 5}},
+      {"url": "http://d/", "method": "HEAD", "regexp": "x"},
+      {"url": "http://e/", "expected_status": []}]})");
+  ASSERT_EQ(problems.size(), 9u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0],
+              HasSubstr("monitored_urls[0].expected_status[0]: must be a status code"));
+  EXPECT_THAT(problems[1], HasSubstr("monitored_urls[0].expected_status[1]"));
+  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[0].expected_status[2]"));
+  EXPECT_THAT(problems[3],
+              HasSubstr("monitored_urls[1].regexp: not a valid regular expression: missing closing "
+                        "parenthesis at offset 9"));
+  EXPECT_THAT(problems[4], HasSubstr("monitored_urls[2].method: must be one of GET"));
+  EXPECT_THAT(problems[5],
+              HasSubstr(R"(monitored_urls[2].headers["Bad Name"]: is not a valid header)"));
+  EXPECT_THAT(problems[6], HasSubstr(R"(monitored_urls[2].headers["X-Ok"]: must be a string)"));
+  EXPECT_THAT(problems[7],
+              HasSubstr("monitored_urls[3].regexp: cannot be checked with method HEAD"));
+  EXPECT_THAT(problems[8], HasSubstr("monitored_urls[4].expected_status: must list at least one"));
+}
+
 TEST(Config, MetricsListenIsHostPortOrEmpty) {
   const Config defaults = parseConfig(kMinimal, noEnvironment());
   EXPECT_EQ(defaults.producer.metrics_listen, "127.0.0.1:9101");

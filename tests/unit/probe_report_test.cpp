@@ -48,7 +48,7 @@ TEST(ProbeReport, EncodesTheDocumentedFields) {
   EXPECT_EQ(json["timings"]["connect_ms"], 0.5);
   EXPECT_TRUE(json["timings"]["tls_ms"].is_null());  // not reached
   EXPECT_EQ(json["timings"]["ttfb_ms"], 11.75);
-  EXPECT_EQ(json.size(), 12u);
+  EXPECT_EQ(json.size(), 15u);
 }
 
 TEST(ProbeReport, StatusIsUpDegradedOrDownAndRoundTrips) {
@@ -63,6 +63,25 @@ TEST(ProbeReport, StatusIsUpDegradedOrDownAndRoundTrips) {
   EXPECT_TRUE(decoded.report->degraded);
   EXPECT_EQ(decoded.report->status(), ProbeStatus::Degraded);
   EXPECT_EQ(decoded.report->timings, report.timings);
+}
+
+TEST(ProbeReport, BodyCheckFieldsRoundTripAndAreNullWithoutARegexp) {
+  auto report = sampleReport();
+  auto plain = nlohmann::json::parse(encodeReport(report));
+  EXPECT_TRUE(plain["regexp"].is_null());
+  EXPECT_TRUE(plain["regexp_found"].is_null());
+  EXPECT_TRUE(plain["body_truncated"].is_null());
+  report.regexp = "ready";
+  report.regexp_found = false;
+  report.body_truncated = true;
+  report.error = ProbeError{ErrorKind::Regexp, "regexp not found"};
+  report.http_status = 200;
+  const auto decoded = decodeReport(encodeReport(report));
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->regexp, "ready");
+  EXPECT_EQ(decoded.report->regexp_found, false);
+  EXPECT_EQ(decoded.report->body_truncated, true);
+  EXPECT_EQ(decoded.report->error->kind, ErrorKind::Regexp);
 }
 
 // Reports already on the topic when the producer was upgraded must still be stored.
@@ -150,6 +169,9 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"status vs ok", [](auto& j) { j["status"] = "up"; }, "is up but ok is false"},
         RejectCase{"timing", [](auto& j) { j["timings"]["dns_ms"] = -2; }, "timings.dns_ms"},
         RejectCase{"timings type", [](auto& j) { j["timings"] = 3; }, "phase durations"},
+        RejectCase{"regexp type", [](auto& j) { j["regexp"] = 1; }, "\"regexp\" must be null or"},
+        RejectCase{"found type", [](auto& j) { j["regexp_found"] = "yes"; },
+                   "\"regexp_found\" must"},
         RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
         RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
     [](const ::testing::TestParamInfo<RejectCase>& param_info) {
