@@ -139,6 +139,30 @@ bool readBodyCheck(const nlohmann::json& json, ProbeReport& report, std::string&
   return true;
 }
 
+// The optional certificate fields: "cert_expires_at" (RFC 3339) and "cert_days_left".
+bool readCertificate(const nlohmann::json& json, ProbeReport& report, std::string& reason) {
+  if (auto it = json.find("cert_expires_at"); it != json.end() && !it->is_null()) {
+    std::optional<SystemTime> when;
+    if (it->is_string() && it->get_ref<const std::string&>().size() <= 64) {
+      when = parseRfc3339(it->get_ref<const std::string&>());
+    }
+    if (!when) {
+      reason = "field \"cert_expires_at\" must be null or an RFC 3339 timestamp";
+      return false;
+    }
+    report.cert_expires_at = *when;
+  }
+  if (auto it = json.find("cert_days_left"); it != json.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<long long>() < -1'000'000 ||
+        it->get<long long>() > 1'000'000) {
+      reason = "field \"cert_days_left\" must be null or a whole number of days";
+      return false;
+    }
+    report.cert_days_left = static_cast<int>(it->get<long long>());
+  }
+  return true;
+}
+
 std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
   if (!json.is_object()) {
     reason = "a report must be a JSON object";
@@ -281,6 +305,7 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   if (!producer_id) return std::nullopt;
   report.producer_id = std::move(*producer_id);
   if (!readBodyCheck(json, report, reason)) return std::nullopt;
+  if (!readCertificate(json, report, reason)) return std::nullopt;
   return report;
 }
 
@@ -333,6 +358,11 @@ std::string encodeReport(const ProbeReport& report) {
        report.regexp_found ? nlohmann::json(*report.regexp_found) : nlohmann::json(nullptr)},
       {"body_truncated",
        report.body_truncated ? nlohmann::json(*report.body_truncated) : nlohmann::json(nullptr)},
+      {"cert_expires_at", report.cert_expires_at
+                              ? nlohmann::json(formatRfc3339(*report.cert_expires_at))
+                              : nlohmann::json(nullptr)},
+      {"cert_days_left",
+       report.cert_days_left ? nlohmann::json(*report.cert_days_left) : nlohmann::json(nullptr)},
   };
   // replace: a URL or libcurl message with stray bytes must not abort the encoding.
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

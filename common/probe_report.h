@@ -72,6 +72,10 @@ struct ProbeReport {
   std::optional<std::string> regexp;
   std::optional<bool> regexp_found;
   std::optional<bool> body_truncated;
+  // https: when the server's certificate expires, and how many whole days that was after
+  // checked_at (negative once expired). Unset for http and when no handshake completed.
+  std::optional<SystemTime> cert_expires_at;
+  std::optional<int> cert_days_left;
   std::optional<ProbeError> error;
   std::string producer_id;
   int schema_version = kReportSchemaVersion;

@@ -23,7 +23,8 @@ constexpr const char* kStagingTable = "webmon_report_staging";
 constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
-    "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated";
+    "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
+    "cert_days_left";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -55,7 +56,9 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
                                                   "ttfb_ms",
                                                   "regexp",
                                                   "regexp_found",
-                                                  "body_truncated"});
+                                                  "body_truncated",
+                                                  "cert_expires_at",
+                                                  "cert_days_left"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -71,6 +74,9 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
     const std::string connect = t.connect_ms ? fmt::format("{}", *t.connect_ms) : std::string();
     const std::string tls = t.tls_ms ? fmt::format("{}", *t.tls_ms) : std::string();
     const std::string ttfb = t.ttfb_ms ? fmt::format("{}", *t.ttfb_ms) : std::string();
+    const std::string expires =
+        r.cert_expires_at ? common::formatRfc3339(*r.cert_expires_at) : std::string();
+    const std::string days_left = r.cert_days_left ? std::to_string(*r.cert_days_left) : "";
     auto boolean = [](const std::optional<bool>& value) -> const char* {
       if (!value) return nullptr;
       return *value ? "true" : "false";
@@ -84,7 +90,9 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         offset.c_str(), status_name.c_str(), t.dns_ms ? dns.c_str() : nullptr,
         t.connect_ms ? connect.c_str() : nullptr, t.tls_ms ? tls.c_str() : nullptr,
         t.ttfb_ms ? ttfb.c_str() : nullptr, r.regexp ? r.regexp->c_str() : nullptr,
-        boolean(r.regexp_found), boolean(r.body_truncated));
+        boolean(r.regexp_found), boolean(r.body_truncated),
+        r.cert_expires_at ? expires.c_str() : nullptr,
+        r.cert_days_left ? days_left.c_str() : nullptr);
   }
   stream.complete();
 }

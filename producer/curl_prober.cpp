@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 namespace webmon::producer {
@@ -26,6 +28,27 @@ struct CurlSlistDeleter {
   void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
 };
 using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+// libcurl (OpenSSL) describes each certificate as "Name:value" lines; the server's own
+// certificate comes first, and its "Expire date" reads like "Dec 31 00:00:00 2099 GMT".
+std::optional<common::SystemTime> leafCertificateExpiry(CURL* easy) {
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
+      info->num_of_certs < 1) {
+    return std::nullopt;
+  }
+  constexpr std::string_view kPrefix = "Expire date:";
+  for (curl_slist* line = info->certinfo[0]; line != nullptr; line = line->next) {
+    const std::string_view text(line->data);
+    if (text.substr(0, kPrefix.size()) != kPrefix) continue;
+    std::tm parts{};
+    const std::string value(text.substr(kPrefix.size()));
+    const char* end = strptime(value.c_str(), "%b %d %H:%M:%S %Y GMT", &parts);
+    if (end == nullptr) return std::nullopt;
+    return common::SystemTime(std::chrono::seconds(timegm(&parts)));
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -105,6 +128,7 @@ struct CurlProber::Impl {
     result.curl_code = code;
     result.body = std::move(transfer->body);
     result.body_truncated = transfer->body_truncated;
+    result.cert_expires_at = leafCertificateExpiry(easy);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.http_status);
     curl_off_t total_us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
@@ -166,6 +190,8 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   // A private CA for internal services; otherwise libcurl's default bundle.
   if (!url.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, url.ca_file.c_str());
+  // The certificate's expiry goes into the report; only https has one.
+  if (url.url.compare(0, 8, "https://") == 0) curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
   if (!url.verify_tls) {
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct ProbeResult {
   // The start of the body, kept only for URLs with a `regexp` (at most max_body_bytes).
   std::string body;
   bool body_truncated = false;  // the body went on past max_body_bytes; the rest was not read
+  // When the server's certificate expires (https, once the handshake completed).
+  std::optional<common::SystemTime> cert_expires_at;
 };
 
 class CurlProber {

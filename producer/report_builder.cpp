@@ -78,6 +78,13 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   report.producer_id = producer_id;
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
   report.timings = phaseTimings(result);
+  if (result.cert_expires_at) {
+    report.cert_expires_at = result.cert_expires_at;
+    // Whole days, rounded down: 0 means it expires within a day.
+    report.cert_days_left = static_cast<int>(
+        std::chrono::floor<std::chrono::days>(*result.cert_expires_at - result.started_wall)
+            .count());
+  }
 
   if (url.regexp) report.regexp = url.regexp->pattern();
   const auto code = static_cast<CURLcode>(result.curl_code);

@@ -39,6 +39,7 @@ sign() {  # sign NAME SUBJECT_ALT_NAME START END
 sign good IP:127.0.0.1 20200101000000Z 20991231000000Z
 sign expired IP:127.0.0.1 20200101000000Z 20200102000000Z
 sign other DNS:other.example 20200101000000Z 20991231000000Z
+sign soon IP:127.0.0.1 20200101000000Z "$(date -u -d '+10 days 1 hour' +%Y%m%d%H%M%SZ)"
 
 serve() {  # serve NAME: an HTTPS server with NAME.pem/NAME.key on a free port -> $port
   local name=$1
@@ -56,6 +57,7 @@ serve self; self_port=$port
 serve good; good_port=$port
 serve expired; expired_port=$port
 serve other; other_port=$port
+serve soon; soon_port=$port
 
 "$WEBMON_DEV_BROKER" --partitions 1 --bootstrap-file bootstrap >broker.log 2>&1 &
 pids+=($!)
@@ -67,7 +69,9 @@ cat >config.json <<JSON
    {"url": "https://127.0.0.1:$self_port/", "name": "self-signed", "timeout": 2, "period": 3},
    {"url": "https://127.0.0.1:$good_port/", "name": "good", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"url": "https://127.0.0.1:$expired_port/", "name": "expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
-   {"url": "https://127.0.0.1:$other_port/", "name": "wrong-host", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"}],
+   {"url": "https://127.0.0.1:$other_port/", "name": "wrong-host", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"url": "https://127.0.0.1:$soon_port/", "name": "soon", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"url": "https://127.0.0.1:$expired_port/?unverified", "name": "expired-unverified", "timeout": 2, "period": 3, "verify_tls": false}],
  "producer": {"id": "tls-test", "metrics_listen": "127.0.0.1:0"}}
 JSON
 "$WEBMON_PRODUCER" --config config.json >producer.log 2>&1 &
@@ -93,6 +97,23 @@ check_down() {  # check_down NAME MESSAGE_PATTERN
 good=$(messages good)
 [[ -n $good && $(sort -u <<<"$good") == "-" ]] || fail "the valid certificate was not reported up: $good"
 echo "ok   - good: $(wc -l <<<"$good") reports, all up (verified against ca_file)"
+# check_certificate NAME EXPIRES_AT_PATTERN MIN_DAYS MAX_DAYS: every report of NAME is up and
+# carries the certificate's expiry and the days left.
+check_certificate() {
+  local lines bad
+  lines=$(grep "\"name\":\"$1\"" reports.json)
+  [[ -n $lines ]] || fail "no report for $1"
+  bad=$(grep -v '"error":null' <<<"$lines" || true)
+  [[ -z $bad ]] || fail "$1: not every report is up: $bad"
+  grep -v "\"cert_expires_at\":\"$2" <<<"$lines" && fail "$1: a report lacks cert_expires_at $2"
+  while read -r days; do
+    ((days >= $3 && days <= $4)) || fail "$1: cert_days_left $days not in [$3, $4]"
+  done < <(sed -n 's/.*"cert_days_left":\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$lines")
+  echo "ok   - $1: $(wc -l <<<"$lines") reports up, certificate expires $2…, days left $(sed -n 's/.*"cert_days_left":\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$lines" | sort -u | tr '\n' ' ')"
+}
+check_certificate good 2099-12-31T00:00:00 25000 30000
+check_certificate soon "$(date -u -d '+10 days 1 hour' +%Y-%m-%dT)" 10 10
+check_certificate expired-unverified 2020-01-02T00:00:00 -3000 -2000
 check_down self-signed 'self[- ]signed certificate'
 check_down expired 'certificate has expired'
 check_down wrong-host "no alternative certificate subject name matches|does not match"

@@ -28,7 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       a.timings.dns_ms.has_value() != b.timings.dns_ms.has_value() ||
       a.timings.connect_ms.has_value() != b.timings.connect_ms.has_value() ||
       a.timings.tls_ms.has_value() != b.timings.tls_ms.has_value() ||
-      a.timings.ttfb_ms.has_value() != b.timings.ttfb_ms.has_value()) {
+      a.timings.ttfb_ms.has_value() != b.timings.ttfb_ms.has_value() || a.regexp != b.regexp ||
+      a.regexp_found != b.regexp_found || a.body_truncated != b.body_truncated ||
+      a.cert_expires_at != b.cert_expires_at || a.cert_days_left != b.cert_days_left) {
     std::abort();
   }
   return 0;

@@ -89,6 +89,8 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   slow.report.regexp = "ready";
   slow.report.regexp_found = true;
   slow.report.body_truncated = false;
+  slow.report.cert_expires_at = *common::parseRfc3339("2026-12-09T10:00:00.250Z");
+  slow.report.cert_days_left = 15;
   auto refused = record("http://refused/", false, 2);
   refused.report.timings.dns_ms = 0.75;  // got no further
   batch.reports = {slow, refused};
@@ -106,6 +108,11 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   EXPECT_EQ(body_check[0].as<std::string>(), "ready");
   EXPECT_TRUE(body_check[1].as<bool>());
   EXPECT_FALSE(body_check[2].as<bool>());
+  const auto cert = tx.exec1(
+      "SELECT to_char(cert_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'), "
+      "cert_days_left FROM reports WHERE url = 'http://slow/'");
+  EXPECT_EQ(cert[0].as<std::string>(), "2026-12-09 10:00:00.250");
+  EXPECT_EQ(cert[1].as<int>(), 15);
   EXPECT_EQ(
       tx.exec1("SELECT count(*) FROM reports WHERE url = 'http://refused/' AND regexp IS NULL "
                "AND regexp_found IS NULL AND body_truncated IS NULL")[0]

@@ -174,5 +174,27 @@ TEST_F(SqlReportsTest, SlowestPhaseNamesWhereTheTimeGoes) {
   EXPECT_EQ(fields(rows[2])[2], "dns");
 }
 
+TEST_F(SqlReportsTest, CertsExpiringListsEachUrlsLatestCertificateWithinTheWindow) {
+  auto seen = [&](const std::string& url, double minutes_ago, const std::string& expires) {
+    probe(url, minutes_ago, true, 5);
+    pqxx::nontransaction tx(*connection_);
+    tx.exec("UPDATE reports SET cert_expires_at = now() + interval '" + expires +
+            "' WHERE url = " + tx.quote(url) + " AND cert_expires_at IS NULL");
+  };
+  seen("https://renewed/", 60, "3 days");  // the old certificate...
+  seen("https://renewed/", 5, "90 days");  // ...was renewed: not listed
+  seen("https://soon/", 5, "10 days 1 hour");
+  seen("https://expired/", 5, "-2 days -1 hour");
+  seen("https://later/", 5, "20 days");
+  probe("http://plain/", 5, true, 5);  // no certificate
+  const auto rows = runReport("certs_expiring.sql");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(fields(rows[0])[0], "https://expired/");
+  EXPECT_EQ(fields(rows[0])[2], "-3");  // floor: expired 2 days and an hour ago
+  EXPECT_EQ(fields(rows[1])[0], "https://soon/");
+  EXPECT_EQ(fields(rows[1])[2], "10");
+  EXPECT_EQ(runReport("certs_expiring.sql", "-v days=30").size(), 3u);  // + later
+}
+
 }  // namespace
 }  // namespace webmon

@@ -169,5 +169,21 @@ TEST(BuildReport, RegexpDecidesAfterTheStatusAndSaysWhatWasRead) {
   EXPECT_EQ(failed.regexp, R"(Version \d+\.\d+ ready)");
 }
 
+TEST(BuildReport, CertificateDaysLeftAreWholeDaysAfterTheProbeRoundedDown) {
+  ProbeResult result;
+  result.curl_code = CURLE_OK;
+  result.http_status = 200;
+  result.started_wall = *common::parseRfc3339("2026-11-25T12:00:00Z");
+  common::MonitoredUrl url;
+  url.url = "https://127.0.0.1/";
+  EXPECT_FALSE(buildReport(result, url, "p").cert_days_left);  // none seen: none reported
+  result.cert_expires_at = *common::parseRfc3339("2026-12-09T11:59:59Z");
+  EXPECT_EQ(buildReport(result, url, "p").cert_days_left, 13);  // 13 days 23:59:59
+  result.cert_expires_at = *common::parseRfc3339("2026-11-25T13:00:00Z");
+  EXPECT_EQ(buildReport(result, url, "p").cert_days_left, 0);  // within a day
+  result.cert_expires_at = *common::parseRfc3339("2026-11-24T12:00:00Z");
+  EXPECT_EQ(buildReport(result, url, "p").cert_days_left, -1);  // expired yesterday
+}
+
 }  // namespace
 }  // namespace webmon::producer

@@ -48,7 +48,9 @@ TEST(ProbeReport, EncodesTheDocumentedFields) {
   EXPECT_EQ(json["timings"]["connect_ms"], 0.5);
   EXPECT_TRUE(json["timings"]["tls_ms"].is_null());  // not reached
   EXPECT_EQ(json["timings"]["ttfb_ms"], 11.75);
-  EXPECT_EQ(json.size(), 15u);
+  EXPECT_TRUE(json["cert_expires_at"].is_null());
+  EXPECT_TRUE(json["cert_days_left"].is_null());
+  EXPECT_EQ(json.size(), 17u);
 }
 
 TEST(ProbeReport, StatusIsUpDegradedOrDownAndRoundTrips) {
@@ -82,6 +84,19 @@ TEST(ProbeReport, BodyCheckFieldsRoundTripAndAreNullWithoutARegexp) {
   EXPECT_EQ(decoded.report->regexp_found, false);
   EXPECT_EQ(decoded.report->body_truncated, true);
   EXPECT_EQ(decoded.report->error->kind, ErrorKind::Regexp);
+}
+
+TEST(ProbeReport, CertificateExpiryRoundTrips) {
+  auto report = sampleReport();
+  report.cert_expires_at = *parseRfc3339("2026-12-09T10:00:00Z");
+  report.cert_days_left = 14;
+  const auto json = nlohmann::json::parse(encodeReport(report));
+  EXPECT_EQ(json["cert_expires_at"], "2026-12-09T10:00:00.000Z");
+  EXPECT_EQ(json["cert_days_left"], 14);
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->cert_expires_at, report.cert_expires_at);
+  EXPECT_EQ(decoded.report->cert_days_left, 14);
 }
 
 // Reports already on the topic when the producer was upgraded must still be stored.
@@ -172,6 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"regexp type", [](auto& j) { j["regexp"] = 1; }, "\"regexp\" must be null or"},
         RejectCase{"found type", [](auto& j) { j["regexp_found"] = "yes"; },
                    "\"regexp_found\" must"},
+        RejectCase{"cert time", [](auto& j) { j["cert_expires_at"] = "soon"; }, "cert_expires_at"},
+        RejectCase{"cert days", [](auto& j) { j["cert_days_left"] = 1.5; }, "cert_days_left"},
         RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
         RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
     [](const ::testing::TestParamInfo<RejectCase>& param_info) {
