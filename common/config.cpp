@@ -85,7 +85,7 @@ std::string lowercase(std::string text) {
 }
 
 // Uses libcurl's own URL parser, so what we accept is exactly what the prober can fetch.
-std::optional<std::string> checkProbeUrl(const std::string& url) {
+std::optional<std::string> checkProbeUrl(const std::string& url, ProbeType type) {
   if (url.size() > kMaxUrlLength) {
     return "must be at most " + std::to_string(kMaxUrlLength) + " characters";
   }
@@ -102,14 +102,25 @@ std::optional<std::string> checkProbeUrl(const std::string& url) {
     char* host = nullptr;
     curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0);
     curl_url_get(handle, CURLUPART_HOST, &host, 0);
+    char* port = nullptr;
+    char* path = nullptr;
+    curl_url_get(handle, CURLUPART_PORT, &port, 0);
+    curl_url_get(handle, CURLUPART_PATH, &path, 0);
     const std::string scheme_text = scheme ? lowercase(scheme) : "";
-    if (scheme_text != "http" && scheme_text != "https") {
+    const bool path_empty = path == nullptr || std::string_view(path) == "/";
+    if (type == ProbeType::Http && scheme_text != "http" && scheme_text != "https") {
       problem = "must start with http:// or https://";
+    } else if (type == ProbeType::Tcp && (scheme_text != "tcp" || !port || !path_empty)) {
+      problem = "must be tcp://host:port for type tcp";
+    } else if (type == ProbeType::Tls && (scheme_text != "tls" || !port || !path_empty)) {
+      problem = "must be tls://host:port for type tls";
     } else if (host == nullptr || *host == '\0') {
       problem = "must name a host";
     }
     curl_free(scheme);
     curl_free(host);
+    curl_free(port);
+    curl_free(path);
   }
   curl_url_cleanup(handle);
   return problem;
@@ -305,16 +316,49 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
     }
   }
   if (auto verify = node.field("verify_tls").boolean()) out.verify_tls = *verify;
+  if (auto days = node.field("min_cert_days").integer(0, 3650)) {
+    out.min_cert_days = static_cast<int>(*days);
+  }
+  const auto expiring = node.field("expiring_cert");
+  if (auto action = expiring.nonEmptyString()) {
+    if (*action != "degraded" && *action != "down") {
+      expiring.fail("must be degraded or down");
+    } else {
+      out.expiring_cert_is_down = *action == "down";
+    }
+  }
+  if (out.type != ProbeType::Http) {
+    // These describe an HTTP exchange; on a tcp or tls probe they would silently do nothing.
+    for (const char* key : {"expected_status", "regexp", "max_body_bytes", "method", "headers",
+                            "body", "follow_redirects", "max_redirects"}) {
+      if (node.field(key).present()) {
+        node.field(key).failWithoutValue("applies to type http only");
+      }
+    }
+  }
 }
 
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
-  node.rejectUnknownKeys({"url", "name", "timeout", "period", "follow_redirects", "max_redirects",
-                          "ca_file", "degraded_after_ms", "expected_status", "regexp",
-                          "max_body_bytes", "method", "headers", "body", "verify_tls"});
+  node.rejectUnknownKeys({"url", "name", "type", "timeout", "period", "follow_redirects",
+                          "max_redirects", "ca_file", "degraded_after_ms", "expected_status",
+                          "regexp", "max_body_bytes", "method", "headers", "body", "verify_tls",
+                          "min_cert_days", "expiring_cert"});
+  const auto type = node.field("type");
+  if (auto name = type.nonEmptyString()) {
+    if (*name == "http") {
+      out.type = ProbeType::Http;
+    } else if (*name == "tcp") {
+      out.type = ProbeType::Tcp;
+    } else if (*name == "tls") {
+      out.type = ProbeType::Tls;
+    } else {
+      type.fail("must be http, tcp or tls");
+    }
+  }
   const auto url = node.field("url");
   if (url.required()) {
     if (auto text = url.nonEmptyString()) {
-      if (auto problem = checkProbeUrl(*text)) {
+      if (auto problem = checkProbeUrl(*text, out.type)) {
         url.fail(*problem);
       } else {
         out.url = *text;
@@ -587,6 +631,18 @@ Config loadConfigFile(const std::string& path, const EnvLookup& env) {
   std::ostringstream text;
   text << file.rdbuf();
   return parseConfig(text.str(), env);
+}
+
+std::string_view probeTypeName(ProbeType type) {
+  switch (type) {
+    case ProbeType::Tcp:
+      return "tcp";
+    case ProbeType::Tls:
+      return "tls";
+    case ProbeType::Http:
+      break;
+  }
+  return "http";
 }
 
 }  // namespace webmon::common

@@ -54,7 +54,13 @@ struct StatusRange {
   bool operator==(const StatusRange&) const = default;
 };
 
+/// What a probe does: an HTTP request (the default), a TCP connect, or a TLS handshake with
+/// certificate and host name verification (tcp://host:port and tls://host:port).
+enum class ProbeType { Http, Tcp, Tls };
+std::string_view probeTypeName(ProbeType type);
+
 struct MonitoredUrl {
+  ProbeType type = ProbeType::Http;
   std::string url;
   std::string name;  // defaults to the url
   milliseconds timeout{10'000};
@@ -72,6 +78,10 @@ struct MonitoredUrl {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool verify_tls = true;
+  // A certificate that expires in fewer days than this makes the probe degraded (or down,
+  // with expiring_cert_is_down). 0: off. For https and tls probes.
+  int min_cert_days = 0;
+  bool expiring_cert_is_down = false;
   bool operator==(const MonitoredUrl&) const = default;
 };
 

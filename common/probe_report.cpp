@@ -195,6 +195,15 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   for (auto& c : *id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   report.id = std::move(*id);
 
+  // Absent before probe types existed: http.
+  if (auto type = json.find("type"); type != json.end() && !type->is_null()) {
+    if (!type->is_string() || (*type != "http" && *type != "tcp" && *type != "tls")) {
+      reason = "field \"type\" must be http, tcp or tls";
+      return std::nullopt;
+    }
+    report.type = type->get<std::string>();
+  }
+
   auto url = check.string("url", kMaxUrlLength, false);
   if (!url) return std::nullopt;
   report.url = std::move(*url);
@@ -337,6 +346,7 @@ std::string encodeReport(const ProbeReport& report) {
   nlohmann::json json = {
       {"schema_version", report.schema_version},
       {"id", report.id},
+      {"type", report.type},
       {"url", report.url},
       {"name", report.name},
       {"checked_at", formatRfc3339(report.checked_at)},

@@ -54,7 +54,8 @@ struct ProbeError {
 using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
 
 struct ProbeReport {
-  std::string id;  // a UUID in canonical text form; the idempotency key end to end
+  std::string id;             // a UUID in canonical text form; the idempotency key end to end
+  std::string type = "http";  // http, tcp or tls
   std::string url;
   std::string name;
   SystemTime checked_at;  // when the probe started, UTC, millisecond precision

@@ -24,7 +24,7 @@ constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
     "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
-    "cert_days_left";
+    "cert_days_left, probe_type";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -58,7 +58,8 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
                                                   "regexp_found",
                                                   "body_truncated",
                                                   "cert_expires_at",
-                                                  "cert_days_left"});
+                                                  "cert_days_left",
+                                                  "probe_type"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -92,7 +93,7 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         t.ttfb_ms ? ttfb.c_str() : nullptr, r.regexp ? r.regexp->c_str() : nullptr,
         boolean(r.regexp_found), boolean(r.body_truncated),
         r.cert_expires_at ? expires.c_str() : nullptr,
-        r.cert_days_left ? days_left.c_str() : nullptr);
+        r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str());
   }
   stream.complete();
 }

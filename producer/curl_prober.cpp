@@ -58,6 +58,7 @@ struct Transfer {
   CurlSlistPtr headers;  // the URL's request headers; libcurl reads them until the end
   std::string body;      // the start of the response body, for a `regexp` check
   std::size_t body_limit = 0;
+  std::string connect_url;  // tcp and tls probes: the URL libcurl connects to
   bool body_truncated = false;
   std::size_t target = 0;
   std::shared_ptr<const common::MonitoredUrl> url;
@@ -175,7 +176,16 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   transfer->started_wall =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   CURL* easy = transfer->easy.get();
-  curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
+  if (url.type == common::ProbeType::Http) {
+    curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
+  } else {
+    // tcp://host:port and tls://host:port: libcurl connects (and, for tls, completes and
+    // verifies the handshake) to the same host and port as http(s):// would, then stops.
+    const bool tls = url.type == common::ProbeType::Tls;
+    transfer->connect_url = (tls ? "https" : "http") + url.url.substr(3);
+    curl_easy_setopt(easy, CURLOPT_URL, transfer->connect_url.c_str());
+    curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+  }
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->user_agent.c_str());
@@ -191,7 +201,9 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   // A private CA for internal services; otherwise libcurl's default bundle.
   if (!url.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, url.ca_file.c_str());
   // The certificate's expiry goes into the report; only https has one.
-  if (url.url.compare(0, 8, "https://") == 0) curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
+  if (url.url.compare(0, 8, "https://") == 0 || url.type == common::ProbeType::Tls) {
+    curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
+  }
   if (!url.verify_tls) {
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -64,6 +64,25 @@ void judgeResponse(const ProbeResult& result, const common::MonitoredUrl& url,
                     result.total_ms > static_cast<double>(url.degraded_after.count());
 }
 
+// min_cert_days: a certificate about to expire makes an otherwise good probe degraded, or
+// down when the URL says so.
+void judgeCertificate(const common::MonitoredUrl& url, common::ProbeReport& report) {
+  if (!report.ok || url.min_cert_days <= 0 || !report.cert_days_left ||
+      *report.cert_days_left >= url.min_cert_days) {
+    return;
+  }
+  if (url.expiring_cert_is_down) {
+    report.ok = false;
+    report.degraded = false;
+    report.error =
+        common::ProbeError{common::ErrorKind::Tls,
+                           "certificate expires in " + std::to_string(*report.cert_days_left) +
+                               " days (min_cert_days " + std::to_string(url.min_cert_days) + ")"};
+  } else {
+    report.degraded = true;
+  }
+}
+
 }  // namespace
 
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
@@ -71,6 +90,7 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   using common::ErrorKind;
   common::ProbeReport report;
   report.id = common::newReportId();
+  report.type = std::string(common::probeTypeName(url.type));
   report.url = url.url;
   report.name = url.name;
   report.checked_at = result.started_wall;
@@ -89,7 +109,14 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   if (url.regexp) report.regexp = url.regexp->pattern();
   const auto code = static_cast<CURLcode>(result.curl_code);
   if (code == CURLE_OK) {
-    judgeResponse(result, url, report);
+    if (url.type == common::ProbeType::Http) {
+      judgeResponse(result, url, report);
+    } else {
+      report.ok = true;  // connected (tls: and the handshake verified)
+      report.degraded = url.degraded_after.count() > 0 &&
+                        result.total_ms > static_cast<double>(url.degraded_after.count());
+    }
+    judgeCertificate(url, report);
     return report;
   }
   ErrorKind kind = ErrorKind::Other;

@@ -71,7 +71,11 @@ cat >config.json <<JSON
    {"url": "https://127.0.0.1:$expired_port/", "name": "expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"url": "https://127.0.0.1:$other_port/", "name": "wrong-host", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"url": "https://127.0.0.1:$soon_port/", "name": "soon", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
-   {"url": "https://127.0.0.1:$expired_port/?unverified", "name": "expired-unverified", "timeout": 2, "period": 3, "verify_tls": false}],
+   {"url": "https://127.0.0.1:$expired_port/?unverified", "name": "expired-unverified", "timeout": 2, "period": 3, "verify_tls": false},
+   {"type": "tls", "url": "tls://127.0.0.1:$good_port", "name": "tls-good", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"type": "tls", "url": "tls://127.0.0.1:$soon_port", "name": "tls-soon", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem", "min_cert_days": 14},
+   {"type": "tls", "url": "tls://127.0.0.1:$expired_port", "name": "tls-expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"type": "tcp", "url": "tcp://127.0.0.1:$self_port", "name": "tcp-open", "timeout": 2, "period": 3}],
  "producer": {"id": "tls-test", "metrics_listen": "127.0.0.1:0"}}
 JSON
 "$WEBMON_PRODUCER" --config config.json >producer.log 2>&1 &
@@ -114,6 +118,24 @@ check_certificate() {
 check_certificate good 2099-12-31T00:00:00 25000 30000
 check_certificate soon "$(date -u -d '+10 days 1 hour' +%Y-%m-%dT)" 10 10
 check_certificate expired-unverified 2020-01-02T00:00:00 -3000 -2000
+# Probe types tls and tcp: a handshake (verified, with the certificate's expiry) or a connect.
+tls_good=$(grep '"name":"tls-good"' reports.json)
+[[ -n $tls_good ]] || fail "no report for tls-good"
+grep -v '"type":"tls","url":"tls://127.0.0.1:'"$good_port"'"' <<<"$tls_good" && fail "tls-good: wrong type or url"
+grep -v '"status":"up"' <<<"$tls_good" && fail "tls-good: not up"
+grep -v '"cert_expires_at":"2099-12-31T00:00:00.000Z"' <<<"$tls_good" && fail "tls-good: no certificate expiry"
+grep -v '"http_status":null' <<<"$tls_good" && fail "tls-good: a tls probe sends no request"
+echo "ok   - tls-good: $(wc -l <<<"$tls_good") handshakes verified, up, certificate until 2099-12-31"
+tls_soon=$(grep '"name":"tls-soon"' reports.json)
+[[ -n $tls_soon ]] || fail "no report for tls-soon"
+grep -v '"status":"degraded"' <<<"$tls_soon" && fail "tls-soon: a certificate 10 days from expiry with min_cert_days 14 is not degraded"
+echo "ok   - tls-soon: $(wc -l <<<"$tls_soon") reports degraded (certificate expires in 10 days, min_cert_days 14)"
+tcp_open=$(grep '"name":"tcp-open"' reports.json)
+[[ -n $tcp_open ]] || fail "no report for tcp-open"
+grep -v '"status":"up"' <<<"$tcp_open" && fail "tcp-open: not up"
+grep -v '"type":"tcp"' <<<"$tcp_open" && fail "tcp-open: not a tcp report"
+echo "ok   - tcp-open: $(wc -l <<<"$tcp_open") connects, up"
+check_down tls-expired 'certificate has expired'
 check_down self-signed 'self[- ]signed certificate'
 check_down expired 'certificate has expired'
 check_down wrong-host "no alternative certificate subject name matches|does not match"

@@ -205,6 +205,22 @@ TEST(CurlProber, SendsTheConfiguredMethodHeadersAndBody) {
   EXPECT_GE(*reports[1].http_status, 404);
 }
 
+TEST(CurlProber, TcpProbesConnectAndNothingMore) {
+  LocalTargets targets;
+  auto open_port = target("tcp://127.0.0.1:" + targets.url("").substr(17));
+  open_port.type = common::ProbeType::Tcp;
+  auto closed_port = target("tcp://127.0.0.1:1");
+  closed_port.type = common::ProbeType::Tcp;
+  const auto reports = probeAll({open_port, closed_port});
+  EXPECT_TRUE(reports[0].ok) << (reports[0].error ? reports[0].error->message : "");
+  EXPECT_EQ(reports[0].type, "tcp");
+  EXPECT_FALSE(reports[0].http_status);  // no request was sent
+  EXPECT_TRUE(reports[0].timings.connect_ms);
+  EXPECT_FALSE(reports[0].timings.ttfb_ms);
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Connect);
+}
+
 TEST(CurlProber, FollowsRedirectsOnlyWhenConfigured) {
   LocalTargets targets;
   auto no_follow = target(targets.url("/moved"));

@@ -91,6 +91,7 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   slow.report.body_truncated = false;
   slow.report.cert_expires_at = *common::parseRfc3339("2026-12-09T10:00:00.250Z");
   slow.report.cert_days_left = 15;
+  slow.report.type = "tls";
   auto refused = record("http://refused/", false, 2);
   refused.report.timings.dns_ms = 0.75;  // got no further
   batch.reports = {slow, refused};
@@ -113,6 +114,9 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
       "cert_days_left FROM reports WHERE url = 'http://slow/'");
   EXPECT_EQ(cert[0].as<std::string>(), "2026-12-09 10:00:00.250");
   EXPECT_EQ(cert[1].as<int>(), 15);
+  EXPECT_EQ(
+      tx.exec1("SELECT string_agg(probe_type, ',' ORDER BY url) FROM reports")[0].as<std::string>(),
+      "http,tls");
   EXPECT_EQ(
       tx.exec1("SELECT count(*) FROM reports WHERE url = 'http://refused/' AND regexp IS NULL "
                "AND regexp_found IS NULL AND body_truncated IS NULL")[0]

@@ -185,5 +185,27 @@ TEST(BuildReport, CertificateDaysLeftAreWholeDaysAfterTheProbeRoundedDown) {
   EXPECT_EQ(buildReport(result, url, "p").cert_days_left, -1);  // expired yesterday
 }
 
+TEST(BuildReport, ACertificateAboutToExpireDegradesOrFailsAsConfigured) {
+  ProbeResult result;
+  result.curl_code = CURLE_OK;
+  result.started_wall = *common::parseRfc3339("2026-11-25T12:00:00Z");
+  result.cert_expires_at = *common::parseRfc3339("2026-12-05T12:00:00Z");  // 10 days
+  common::MonitoredUrl url;
+  url.type = common::ProbeType::Tls;
+  url.url = "tls://127.0.0.1:443";
+  EXPECT_EQ(buildReport(result, url, "p").status(), common::ProbeStatus::Up);  // no minimum
+  url.min_cert_days = 10;
+  EXPECT_EQ(buildReport(result, url, "p").status(), common::ProbeStatus::Up);  // 10 is enough
+  url.min_cert_days = 14;
+  const auto degraded = buildReport(result, url, "p");
+  EXPECT_EQ(degraded.status(), common::ProbeStatus::Degraded);
+  EXPECT_EQ(degraded.type, "tls");
+  url.expiring_cert_is_down = true;
+  const auto down = buildReport(result, url, "p");
+  EXPECT_EQ(down.status(), common::ProbeStatus::Down);
+  EXPECT_EQ(down.error->kind, ErrorKind::Tls);
+  EXPECT_EQ(down.error->message, "certificate expires in 10 days (min_cert_days 14)");
+}
+
 }  // namespace
 }  // namespace webmon::producer

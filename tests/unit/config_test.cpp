@@ -160,6 +160,32 @@ TEST(Config, HttpChecksAreReadAndValidated) {
   EXPECT_THAT(problems[8], HasSubstr("monitored_urls[4].expected_status: must list at least one"));
 }
 
+TEST(Config, TcpAndTlsProbesTakeHostAndPortAndNoHttpSettings) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"type": "tcp", "url": "tcp://db.internal:5432"},
+      {"type": "tls", "url": "tls://mail.example.com:465", "min_cert_days": 14,
+       "expiring_cert": "down"}]})",
+                                    noEnvironment());
+  EXPECT_EQ(config.monitored_urls[0].type, ProbeType::Tcp);
+  EXPECT_EQ(config.monitored_urls[1].type, ProbeType::Tls);
+  EXPECT_EQ(config.monitored_urls[1].min_cert_days, 14);
+  EXPECT_TRUE(config.monitored_urls[1].expiring_cert_is_down);
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"type": "tcp", "url": "tcp://db.internal"},
+      {"type": "tls", "url": "https://mail.example.com:465/"},
+      {"type": "tcp", "url": "tcp://h:1", "regexp": "x"},
+      {"type": "ping", "url": "http://a/"},
+      {"url": "tcp://h:1"}]})");
+  ASSERT_EQ(problems.size(), 5u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0],
+              HasSubstr("monitored_urls[0].url: must be tcp://host:port for type tcp"));
+  EXPECT_THAT(problems[1],
+              HasSubstr("monitored_urls[1].url: must be tls://host:port for type tls"));
+  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].regexp: applies to type http only"));
+  EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].type: must be http, tcp or tls"));
+  EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].url: must start with http:// or https://"));
+}
+
 TEST(Config, MetricsListenIsHostPortOrEmpty) {
   const Config defaults = parseConfig(kMinimal, noEnvironment());
   EXPECT_EQ(defaults.producer.metrics_listen, "127.0.0.1:9101");

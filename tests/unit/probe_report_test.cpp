@@ -50,7 +50,8 @@ TEST(ProbeReport, EncodesTheDocumentedFields) {
   EXPECT_EQ(json["timings"]["ttfb_ms"], 11.75);
   EXPECT_TRUE(json["cert_expires_at"].is_null());
   EXPECT_TRUE(json["cert_days_left"].is_null());
-  EXPECT_EQ(json.size(), 17u);
+  EXPECT_EQ(json["type"], "http");
+  EXPECT_EQ(json.size(), 18u);
 }
 
 TEST(ProbeReport, StatusIsUpDegradedOrDownAndRoundTrips) {
@@ -97,6 +98,17 @@ TEST(ProbeReport, CertificateExpiryRoundTrips) {
   ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
   EXPECT_EQ(decoded.report->cert_expires_at, report.cert_expires_at);
   EXPECT_EQ(decoded.report->cert_days_left, 14);
+}
+
+TEST(ProbeReport, TypeRoundTripsAndDefaultsToHttp) {
+  auto report = sampleReport();
+  report.type = "tls";
+  const auto decoded = decodeReport(encodeReport(report));
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->type, "tls");
+  auto json = nlohmann::json::parse(encodeReport(sampleReport()));
+  json.erase("type");
+  EXPECT_EQ(decodeReport(json.dump()).report->type, "http");
 }
 
 // Reports already on the topic when the producer was upgraded must still be stored.
@@ -189,6 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "\"regexp_found\" must"},
         RejectCase{"cert time", [](auto& j) { j["cert_expires_at"] = "soon"; }, "cert_expires_at"},
         RejectCase{"cert days", [](auto& j) { j["cert_days_left"] = 1.5; }, "cert_days_left"},
+        RejectCase{"type", [](auto& j) { j["type"] = "icmp"; }, "must be http, tcp or tls"},
         RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
         RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
     [](const ::testing::TestParamInfo<RejectCase>& param_info) {
