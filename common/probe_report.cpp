@@ -11,9 +11,16 @@
 namespace webmon::common {
 namespace {
 
-constexpr std::array<std::string_view, kErrorKindCount> kErrorKindNames = {
-    "timeout", "dns",    "connect",           "tls", "http", "protocol",
-    "other",   "regexp", "too_many_redirects"};
+constexpr std::array<std::string_view, kErrorKindCount> kErrorKindNames = {"timeout",
+                                                                           "dns",
+                                                                           "connect",
+                                                                           "tls",
+                                                                           "http",
+                                                                           "protocol",
+                                                                           "other",
+                                                                           "regexp",
+                                                                           "too_many_redirects",
+                                                                           "connect_timeout"};
 
 constexpr std::array<std::string_view, 3> kProbeStatusNames = {"up", "degraded", "down"};
 

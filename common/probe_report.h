@@ -25,8 +25,10 @@ enum class ErrorKind {
   Other,             // anything libcurl reports that fits none of the above
   Regexp,            // the response was fine, but the body did not contain the URL's `regexp`
   TooManyRedirects,  // more redirects than max_redirects (a loop, usually)
+  ConnectTimeout,    // the timeout ran out before the TCP connection was accepted: nothing
+                     // answered at all (host down, packets dropped), unlike a refused connect
 };
-inline constexpr std::size_t kErrorKindCount = 9;
+inline constexpr std::size_t kErrorKindCount = 10;
 std::string_view errorKindName(ErrorKind kind);
 std::optional<ErrorKind> errorKindFromName(std::string_view name);
 

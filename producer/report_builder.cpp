@@ -122,7 +122,9 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   ErrorKind kind = ErrorKind::Other;
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      kind = ErrorKind::Timeout;
+      // Which phase ran out of time says where to look: no TCP connection at all is a
+      // network or host problem; later, it is the server (or TLS) being slow.
+      kind = result.connect_done_ms > 0 ? ErrorKind::Timeout : ErrorKind::ConnectTimeout;
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:

@@ -221,6 +221,55 @@ TEST(CurlProber, TcpProbesConnectAndNothingMore) {
   EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Connect);
 }
 
+// A port whose accept queue is full: Linux drops further SYNs, so a connect gets no answer at
+// all, as from a host that is down or behind a dropping firewall (on loopback, no traffic
+// leaves the machine).
+class UnansweredPort {
+ public:
+  UnansweredPort() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
+    listen(listener_, 0);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    for (int i = 0; i < 4; ++i) {  // fill the queue; never accepted
+      const int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      connect(client, reinterpret_cast<sockaddr*>(&address), length);
+      fillers_.push_back(client);
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ~UnansweredPort() {
+    for (int fd : fillers_) close(fd);
+    close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<int> fillers_;
+};
+
+TEST(CurlProber, NoAnswerToTheConnectIsAConnectTimeoutAndARefusalIsNot) {
+  UnansweredPort unanswered;
+  LocalTargets targets;
+  const auto reports = probeAll(
+      {target("http://127.0.0.1:" + std::to_string(unanswered.port()) + "/", milliseconds(500)),
+       target("http://127.0.0.1:1/", milliseconds(500)),
+       target(targets.silentUrl(), milliseconds(500))});
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[0].error->kind, common::ErrorKind::ConnectTimeout) << reports[0].error->message;
+  EXPECT_FALSE(reports[0].timings.connect_ms);
+  EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Connect);  // refused: the host answered
+  EXPECT_EQ(reports[2].error->kind, common::ErrorKind::Timeout);  // connected, then silence
+  EXPECT_TRUE(reports[2].timings.connect_ms);
+}
+
 TEST(CurlProber, FollowsRedirectsOnlyWhenConfigured) {
   LocalTargets targets;
   auto no_follow = target(targets.url("/moved"));

@@ -43,7 +43,7 @@ TEST(BuildReport, ErrorStatusesAreDownWithKindHttp) {
 
 TEST(BuildReport, TransportFailuresGetTheirKindAndNoStatus) {
   const std::vector<std::pair<CURLcode, ErrorKind>> cases = {
-      {CURLE_OPERATION_TIMEDOUT, ErrorKind::Timeout},
+      {CURLE_OPERATION_TIMEDOUT, ErrorKind::ConnectTimeout},  // judge() reached no phase
       {CURLE_COULDNT_RESOLVE_HOST, ErrorKind::Dns},
       {CURLE_COULDNT_CONNECT, ErrorKind::Connect},
       {CURLE_PEER_FAILED_VERIFICATION, ErrorKind::Tls},
@@ -205,6 +205,18 @@ TEST(BuildReport, ACertificateAboutToExpireDegradesOrFailsAsConfigured) {
   EXPECT_EQ(down.status(), common::ProbeStatus::Down);
   EXPECT_EQ(down.error->kind, ErrorKind::Tls);
   EXPECT_EQ(down.error->message, "certificate expires in 10 days (min_cert_days 14)");
+}
+
+TEST(BuildReport, ATimeoutBeforeTheConnectIsAConnectTimeout) {
+  ProbeResult result;
+  result.curl_code = CURLE_OPERATION_TIMEDOUT;
+  result.error_detail = "Connection timed out after 1000 milliseconds";
+  result.dns_done_ms = 0.05;  // the lookup finished, the connect never did
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  EXPECT_EQ(buildReport(result, url, "p").error->kind, ErrorKind::ConnectTimeout);
+  result.connect_done_ms = 0.2;  // connected; the server then said nothing in time
+  EXPECT_EQ(buildReport(result, url, "p").error->kind, ErrorKind::Timeout);
 }
 
 }  // namespace
