@@ -98,44 +98,43 @@ Registry::Family& Registry::family(const std::string& name, const std::string& h
   return *families_.back();
 }
 
+void Registry::addSeries(const std::string& name, const std::string& help, const std::string& type,
+                         const Labels& labels, Series series) {
+  series.labels = renderLabels(labels);
+  family(name, help, type).series.push_back(std::move(series));
+}
+
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  Counter& counter = counters_.emplace_back();
   Series series;
-  series.labels = renderLabels(labels);
-  series.counter = &counter;
-  family(name, help, "counter").series.push_back(std::move(series));
-  return counter;
+  series.counter = &counters_.emplace_back();
+  addSeries(name, help, "counter", labels, series);
+  return *series.counter;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  Gauge& gauge = gauges_.emplace_back();
   Series series;
-  series.labels = renderLabels(labels);
-  series.gauge = &gauge;
-  family(name, help, "gauge").series.push_back(std::move(series));
-  return gauge;
+  series.gauge = &gauges_.emplace_back();
+  addSeries(name, help, "gauge", labels, series);
+  return *series.gauge;
 }
 
 Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                std::vector<double> bounds, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  Histogram& histogram = histograms_.emplace_back(std::move(bounds));
   Series series;
-  series.labels = renderLabels(labels);
-  series.histogram = &histogram;
-  family(name, help, "histogram").series.push_back(std::move(series));
-  return histogram;
+  series.histogram = &histograms_.emplace_back(std::move(bounds));
+  addSeries(name, help, "histogram", labels, series);
+  return *series.histogram;
 }
 
 void Registry::sampled(const std::string& name, const std::string& help, const std::string& type,
                        Sampler sample, const Labels& labels) {
   std::lock_guard lock(mutex_);
   Series series;
-  series.labels = renderLabels(labels);
   series.sampler = std::move(sample);
-  family(name, help, type).series.push_back(std::move(series));
+  addSeries(name, help, type, labels, std::move(series));
 }
 
 void Registry::sampledFamily(const std::string& name, const std::string& help,

@@ -70,6 +70,7 @@ class Moment {
     since_.compare_exchange_strong(unset, when.time_since_epoch().count());
   }
   void clear() noexcept { since_ = 0; }
+  bool isSet() const noexcept { return since_.load() != 0; }
   /// How long ago it was set; zero when it is not.
   Clock::duration elapsed() const noexcept {
     const auto since = since_.load();
@@ -116,6 +117,9 @@ class Registry {
     MultiSampler multi;
   };
   Family& family(const std::string& name, const std::string& help, const std::string& type);
+  /// Renders `labels` into `series` and files it under its family; the caller holds mutex_.
+  void addSeries(const std::string& name, const std::string& help, const std::string& type,
+                 const Labels& labels, Series series);
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Family>> families_;

@@ -44,6 +44,21 @@ StatusServer::~StatusServer() {
   if (thread_.joinable()) thread_.join();
 }
 
+Health firstUnhealthy(std::chrono::milliseconds grace,
+                      std::initializer_list<HealthCondition> conditions) {
+  for (const auto& condition : conditions) {
+    if (condition.held_for <= grace) continue;
+    std::string reason =
+        std::string(condition.what) + " for " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(condition.held_for).count()) +
+        " s";
+    if (!condition.consequence.empty()) reason += "; " + std::string(condition.consequence);
+    return {false, std::move(reason)};
+  }
+  return {};
+}
+
 std::unique_ptr<StatusServer> startStatusServer(const std::string& listen,
                                                 const std::string& setting_name,
                                                 const metrics::Registry& registry,

@@ -3,9 +3,12 @@
 // and GET /healthz (200 "ok", or 503 with the reason). It runs on its own thread
 // (cpp-httplib), so a slow scrape never delays a probe or a batch.
 
+#include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/metrics.h"
@@ -20,6 +23,20 @@ struct Health {
   bool healthy = true;
   std::string reason;  // why not, for the 503 body and the log
 };
+
+/// One reason a service may be unable to do its job, and for how long it has held (zero: it
+/// does not hold).
+struct HealthCondition {
+  std::chrono::steady_clock::duration held_for;
+  std::string_view what;         // "kafka unreachable"
+  std::string_view consequence;  // "reports are buffered in memory"; may be empty
+};
+
+/// Unhealthy with the first condition that has held for longer than `grace`, as
+/// "<what> for N s; <consequence>"; healthy when none has. Order the conditions by how
+/// precisely they name the cause.
+Health firstUnhealthy(std::chrono::milliseconds grace,
+                      std::initializer_list<HealthCondition> conditions);
 
 class StatusServer {
  public:

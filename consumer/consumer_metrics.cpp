@@ -26,8 +26,7 @@ ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
       "webmon_consumer_kafka_up",
       "0 while every broker is unreachable or an offset commit has waited over a second.", "gauge",
       [this] {
-        const bool down =
-            kafka_down.elapsed().count() > 0 || commit_running.elapsed() > std::chrono::seconds(1);
+        const bool down = kafka_down.isSet() || commit_running.elapsed() > std::chrono::seconds(1);
         return down ? 0.0 : 1.0;
       });
 }

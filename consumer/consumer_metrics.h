@@ -20,7 +20,7 @@ struct ConsumerMetrics {
 
   // Since when each condition holds, for /healthz (clear: it does not).
   common::metrics::Moment database_failing;  // the first failure since the last success
-  common::metrics::Moment kafka_down;        // every broker unreachable
+  common::metrics::Moment kafka_down;        // every broker unreachable (KafkaReader sets it)
   common::metrics::Moment commit_running;    // a synchronous offset commit in progress
   common::metrics::Moment write_running;     // a write attempt in progress
 };

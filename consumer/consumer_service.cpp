@@ -96,31 +96,14 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
 common::Health consumerHealth(const ConsumerMetrics& metrics,
                               const common::metrics::Moment& loop_heartbeat,
                               std::chrono::milliseconds grace) {
-  using std::chrono::duration_cast;
-  using std::chrono::seconds;
-  if (const auto failing = metrics.database_failing.elapsed(); failing > grace) {
-    return {false, "postgres failing for " +
-                       std::to_string(duration_cast<seconds>(failing).count()) +
-                       " s; reports wait on the topic"};
-  }
-  if (const auto down = metrics.kafka_down.elapsed(); down > grace) {
-    return {false, "kafka unreachable for " + std::to_string(duration_cast<seconds>(down).count()) +
-                       " s; no new reports are read"};
-  }
-  if (const auto waiting = metrics.commit_running.elapsed(); waiting > grace) {
-    return {false, "kafka unreachable: an offset commit has waited " +
-                       std::to_string(duration_cast<seconds>(waiting).count()) + " s"};
-  }
-  if (const auto hanging = metrics.write_running.elapsed(); hanging > grace) {
-    return {false, "postgres has not finished a transaction for " +
-                       std::to_string(duration_cast<seconds>(hanging).count()) +
-                       " s; reports wait on the topic"};
-  }
-  if (const auto since_loop = loop_heartbeat.elapsed(); since_loop > grace) {
-    return {false, "the reading loop has not run for " +
-                       std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
-  }
-  return {};
+  return common::firstUnhealthy(
+      grace, {{metrics.database_failing.elapsed(), "postgres failing", "reports wait on the topic"},
+              {metrics.kafka_down.elapsed(), "kafka unreachable", "no new reports are read"},
+              {metrics.commit_running.elapsed(), "kafka unreachable (an offset commit waiting)",
+               "no new reports are read"},
+              {metrics.write_running.elapsed(), "postgres has not finished a transaction",
+               "reports wait on the topic"},
+              {loop_heartbeat.elapsed(), "the reading loop has not run", ""}});
 }
 
 }  // namespace
@@ -165,7 +148,7 @@ ConsumerTotals ConsumerService::run() {
   metrics.database_failing.clear();
   if (shutdown_.requested()) return totals;
 
-  KafkaReader reader(config_.kafka, config_.consumer);
+  KafkaReader reader(config_.kafka, config_.consumer, metrics.kafka_down);
   // The lag sampler reads `reader`, declared after `status`: stop serving before the reader
   // goes away.
   struct StopServingFirst {
@@ -245,11 +228,6 @@ ConsumerTotals ConsumerService::run() {
       const auto decode_start = std::chrono::steady_clock::now();
       times.poll += decode_start - poll_start;
       if (messages.empty()) reader.checkBrokers();
-      if (auto since = reader.downSince()) {
-        metrics.kafka_down.set(*since);
-      } else {
-        metrics.kafka_down.clear();
-      }
       if (messages.empty()) {
         settle();  // nothing new: commit what is in flight now rather than with the next batch
       } else {

@@ -35,8 +35,9 @@ bool stopRequested(int stop_fd) {
 
 }  // namespace
 
-KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer)
-    : topic_(kafka.topic) {
+KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer,
+                         common::metrics::Moment& brokers_down)
+    : topic_(kafka.topic), brokers_down_(brokers_down) {
   auto conf = common::makeKafkaConf(kafka, consumerDefaults(consumer));
   // Errors come through our callback (served inside rd_kafka_consumer_poll), so "all brokers
   // down" can feed /healthz; they are logged there too, rate-limited.
@@ -80,8 +81,8 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
       if (message == nullptr) continue;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && down_since_.load() == 0) {
-        down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+      if (message->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        brokers_down_.setIfUnset(std::chrono::steady_clock::now());
       }
       // Consumer errors are informational: librdkafka recovers by itself.
       std::uint64_t suppressed = 0;
@@ -101,8 +102,8 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
     }
     rd_kafka_message_destroy(message);
     batch.push_back(std::move(consumed));
-    down_since_ = 0;
   }
+  if (!batch.empty()) brokers_down_.clear();  // messages arrived: a broker answers
   return batch;
 }
 
@@ -145,8 +146,8 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
 void KafkaReader::onError(rd_kafka_t*, int error, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaReader*>(opaque);
   const auto code = static_cast<rd_kafka_resp_err_t>(error);
-  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && self->down_since_.load() == 0) {
-    self->down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    self->brokers_down_.setIfUnset(std::chrono::steady_clock::now());
   }
   try {
     std::uint64_t suppressed = 0;
@@ -158,20 +159,14 @@ void KafkaReader::onError(rd_kafka_t*, int error, const char* reason, void* opaq
   }
 }
 
-std::optional<std::chrono::steady_clock::time_point> KafkaReader::downSince() const {
-  const auto since = down_since_.load();
-  if (since == 0) return std::nullopt;
-  return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since));
-}
-
 void KafkaReader::checkBrokers() {
   const auto now = std::chrono::steady_clock::now();
-  if (down_since_.load() == 0 || now - last_check_ < std::chrono::seconds(1)) return;
+  if (!brokers_down_.isSet() || now - last_check_ < std::chrono::seconds(1)) return;
   last_check_ = now;
   const rd_kafka_metadata_t* metadata = nullptr;
   if (rd_kafka_metadata(client_.get(), 0, nullptr, &metadata, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_metadata_destroy(metadata);
-    down_since_ = 0;
+    brokers_down_.clear();
     spdlog::info("kafka reachable again");
   }
 }

@@ -7,20 +7,23 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/config.h"
 #include "common/kafka_client.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "consumer/decoded_batch.h"
 
 namespace webmon::consumer {
 
 class KafkaReader {
  public:
-  KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer);
+  /// `brokers_down` is set while every broker is unreachable (librdkafka's "all brokers
+  /// down") and cleared when one answers again; /healthz reads it from another thread.
+  KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer,
+              common::metrics::Moment& brokers_down);
   ~KafkaReader();
   KafkaReader(const KafkaReader&) = delete;
   KafkaReader& operator=(const KafkaReader&) = delete;
@@ -38,9 +41,6 @@ class KafkaReader {
   /// Leaves the group cleanly, so the partitions move to another member at once.
   void close();
 
-  /// When every broker became unreachable (librdkafka's "all brokers down"), if they still
-  /// are; checked again by checkBrokers(). Thread-safe.
-  std::optional<std::chrono::steady_clock::time_point> downSince() const;
   /// While the brokers are down, asks one for metadata (at most every second, waiting at most
   /// 500 ms) so an idle topic does not leave the state at "down" after they are back.
   void checkBrokers();
@@ -61,7 +61,7 @@ class KafkaReader {
   mutable std::mutex committed_mutex_;
   std::map<std::int32_t, std::int64_t> committed_;  // partition -> next offset, as committed
   std::atomic<bool> closed_{false};                 // read by lag() on the /metrics thread
-  std::atomic<std::chrono::steady_clock::rep> down_since_{0};
+  common::metrics::Moment& brokers_down_;
   std::chrono::steady_clock::time_point last_check_{};
   common::RateLimiter error_log_{std::chrono::seconds(10)};
   // Last, so it is destroyed first: librdkafka may call onError until it is gone.

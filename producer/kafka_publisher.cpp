@@ -93,7 +93,7 @@ void KafkaPublisher::onError(rd_kafka_t* client, int error, const char* reason, 
 void KafkaPublisher::markDown(const std::string& reason) {
   last_error_ = reason;
   // Stamped before broker_up_ falls, so downFor() never pairs "down" with an old stamp.
-  if (broker_up_.load()) down_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (broker_up_.load()) down_since_.set(std::chrono::steady_clock::now());
   if (broker_up_.exchange(false)) {
     spdlog::warn("kafka unreachable ({}); buffering reports in memory (limit {})", reason,
                  queue_.limit());

@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/kafka_client.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "producer/report_queue.h"
 
 namespace webmon::producer {
@@ -36,10 +37,7 @@ class KafkaPublisher {
   std::uint64_t deliveryErrors() const noexcept { return delivery_errors_.load(); }
   /// How long the broker has been unreachable; zero while it is up. Thread-safe.
   std::chrono::steady_clock::duration downFor() const noexcept {
-    if (broker_up_.load()) return {};
-    return std::chrono::steady_clock::now() -
-           std::chrono::steady_clock::time_point(
-               std::chrono::steady_clock::duration(down_since_.load()));
+    return broker_up_.load() ? std::chrono::steady_clock::duration{} : down_since_.elapsed();
   }
 
  private:
@@ -70,7 +68,7 @@ class KafkaPublisher {
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<bool> broker_up_{true};
   std::atomic<std::uint64_t> delivery_errors_{0};
-  std::atomic<std::chrono::steady_clock::rep> down_since_{0};  // when broker_up_ last fell
+  common::metrics::Moment down_since_;  // when broker_up_ last fell
 };
 
 }  // namespace webmon::producer

@@ -72,17 +72,9 @@ bool reloadUrls(const std::string& reason, const std::string& path, const common
 common::Health producerHealth(const KafkaPublisher& publisher,
                               const common::metrics::Moment& loop_heartbeat,
                               std::chrono::milliseconds grace) {
-  using std::chrono::duration_cast;
-  using std::chrono::seconds;
-  if (const auto since_loop = loop_heartbeat.elapsed(); since_loop > grace) {
-    return {false, "the probe loop has not run for " +
-                       std::to_string(duration_cast<seconds>(since_loop).count()) + " s"};
-  }
-  if (const auto down = publisher.downFor(); down > grace) {
-    return {false, "kafka unreachable for " + std::to_string(duration_cast<seconds>(down).count()) +
-                       " s; reports are buffered in memory"};
-  }
-  return {};
+  return common::firstUnhealthy(
+      grace, {{loop_heartbeat.elapsed(), "the probe loop has not run", ""},
+              {publisher.downFor(), "kafka unreachable", "reports are buffered in memory"}});
 }
 
 }  // namespace

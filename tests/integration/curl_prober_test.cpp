@@ -22,6 +22,20 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// A socket listening on 127.0.0.1 on a free port that nothing accepts from; `address` gets
+// where it listens.
+int listenOnLoopback(int backlog, sockaddr_in& address) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  address = sockaddr_in{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+  listen(fd, backlog);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return fd;
+}
+
 class LocalTargets {
  public:
   LocalTargets() {
@@ -49,14 +63,8 @@ class LocalTargets {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     // A port that accepts connections (kernel backlog) but never answers.
-    silent_fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bind(silent_fd_, reinterpret_cast<sockaddr*>(&address), length);
-    listen(silent_fd_, 16);
-    getsockname(silent_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    silent_fd_ = listenOnLoopback(16, address);
     silent_port_ = ntohs(address.sin_port);
   }
   ~LocalTargets() {
@@ -227,18 +235,12 @@ TEST(CurlProber, TcpProbesConnectAndNothingMore) {
 class UnansweredPort {
  public:
   UnansweredPort() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bind(listener_, reinterpret_cast<sockaddr*>(&address), length);
-    listen(listener_, 0);
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    listener_ = listenOnLoopback(0, address);
     port_ = ntohs(address.sin_port);
     for (int i = 0; i < 4; ++i) {  // fill the queue; never accepted
       const int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-      connect(client, reinterpret_cast<sockaddr*>(&address), length);
+      connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address);
       fillers_.push_back(client);
     }
     std::this_thread::sleep_for(milliseconds(100));

@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "common/status_server.h"
+
 namespace webmon::common::metrics {
 namespace {
 
@@ -83,6 +85,33 @@ TEST(Metrics, ATypeClashIsAProgrammingError) {
   Registry registry;
   registry.counter("x", "X.");
   EXPECT_THROW(registry.gauge("x", "X."), std::logic_error);
+}
+
+TEST(Health, TheFirstConditionPastTheGraceNamesItselfAndHowLong) {
+  using std::chrono::seconds;
+  const auto grace = std::chrono::milliseconds(30'000);
+  EXPECT_TRUE(common::firstUnhealthy(grace, {{seconds(30), "kafka unreachable", "x"}}).healthy);
+  const auto both =
+      common::firstUnhealthy(grace, {{seconds(10), "postgres failing", "a"},
+                                     {seconds(45), "kafka unreachable", "reports buffer"},
+                                     {seconds(90), "the loop has not run", ""}});
+  EXPECT_FALSE(both.healthy);
+  EXPECT_EQ(both.reason, "kafka unreachable for 45 s; reports buffer");
+  EXPECT_EQ(common::firstUnhealthy(grace, {{seconds(90), "the loop has not run", ""}}).reason,
+            "the loop has not run for 90 s");
+}
+
+TEST(Moment, ElapsedIsZeroUntilSetAndSetIfUnsetKeepsTheFirst) {
+  Moment moment;
+  EXPECT_FALSE(moment.isSet());
+  EXPECT_EQ(moment.elapsed().count(), 0);
+  const auto now = std::chrono::steady_clock::now();
+  moment.setIfUnset(now - std::chrono::seconds(5));
+  moment.setIfUnset(now);  // the condition was already holding: keeps its start
+  EXPECT_TRUE(moment.isSet());
+  EXPECT_GE(moment.elapsed(), std::chrono::seconds(5));
+  moment.clear();
+  EXPECT_FALSE(moment.isSet());
 }
 
 }  // namespace
