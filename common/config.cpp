@@ -1,8 +1,10 @@
 #include "common/config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -114,6 +116,8 @@ std::optional<std::string> checkProbeUrl(const std::string& url, ProbeType type)
       problem = "must be tcp://host:port for type tcp";
     } else if (type == ProbeType::Tls && (scheme_text != "tls" || !port || !path_empty)) {
       problem = "must be tls://host:port for type tls";
+    } else if (type == ProbeType::Dns && (scheme_text != "dns" || port || !path_empty)) {
+      problem = "must be dns://name for type dns";
     } else if (host == nullptr || *host == '\0') {
       problem = "must name a host";
     }
@@ -336,13 +340,112 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
       }
     }
   }
+  if (out.type == ProbeType::Dns) {
+    for (const char* key : {"ca_file", "verify_tls", "min_cert_days", "expiring_cert"}) {
+      if (node.field(key).present()) {
+        node.field(key).failWithoutValue("does not apply to type dns");
+      }
+    }
+  }
+}
+
+// A DNS server as "ip" or "ip:port" (IPv6 as "[ip]:port"): c-ares takes addresses only.
+bool isDnsServer(const std::string& text) {
+  std::string host = text;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) return false;
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return false;
+      port = text.substr(close + 2);
+    }
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  } else {
+    const auto colon = text.find(':');
+    if (colon != std::string::npos) {
+      host = text.substr(0, colon);
+      port = text.substr(colon + 1);
+    }
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) != 1) return false;
+  }
+  if (port.empty()) return text.back() != ':';
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return false;
+  }
+  const int number = std::stoi(port);
+  return number >= 1 && number <= 65535;
+}
+
+// What a dns probe asks, of whom, and what it expects back.
+void readDnsCheck(const ConfigReader& node, MonitoredUrl& out) {
+  const bool dns = out.type == ProbeType::Dns;
+  for (const char* key : {"record", "expect", "dns_server"}) {
+    if (!dns && node.field(key).present()) {
+      node.field(key).failWithoutValue("applies to type dns only");
+    }
+  }
+  if (!dns) return;
+  const auto record = node.field("record");
+  if (auto name = record.nonEmptyString()) {
+    const std::string upper = [](std::string text) {
+      for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return text;
+    }(*name);
+    bool known = false;
+    for (auto candidate :
+         {DnsRecord::A, DnsRecord::AAAA, DnsRecord::CNAME, DnsRecord::MX, DnsRecord::TXT}) {
+      if (dnsRecordName(candidate) == upper) {
+        out.dns_record = candidate;
+        known = true;
+      }
+    }
+    if (!known) record.fail("must be one of A, AAAA, CNAME, MX, TXT");
+  }
+  const auto expect = node.field("expect");
+  if (auto value = expect.nonEmptyString()) {
+    if (value->size() > 4096) {
+      expect.failWithoutValue("must be at most 4096 characters");
+    } else {
+      out.dns_expect = *value;
+    }
+  }
+  const auto server = node.field("dns_server");
+  if (auto text = server.nonEmptyString()) {
+    if (!isDnsServer(*text)) {
+      server.fail("must be an IP address with an optional port, such as 127.0.0.1:5353");
+    } else {
+      out.dns_server = *text;
+    }
+  }
 }
 
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
-  node.rejectUnknownKeys({"url", "name", "type", "timeout", "period", "follow_redirects",
-                          "max_redirects", "ca_file", "degraded_after_ms", "expected_status",
-                          "regexp", "max_body_bytes", "method", "headers", "body", "verify_tls",
-                          "min_cert_days", "expiring_cert"});
+  node.rejectUnknownKeys({"url",
+                          "name",
+                          "type",
+                          "timeout",
+                          "period",
+                          "follow_redirects",
+                          "max_redirects",
+                          "ca_file",
+                          "degraded_after_ms",
+                          "expected_status",
+                          "regexp",
+                          "max_body_bytes",
+                          "method",
+                          "headers",
+                          "body",
+                          "verify_tls",
+                          "min_cert_days",
+                          "expiring_cert",
+                          "record",
+                          "expect",
+                          "dns_server"});
   const auto type = node.field("type");
   if (auto name = type.nonEmptyString()) {
     if (*name == "http") {
@@ -351,8 +454,10 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
       out.type = ProbeType::Tcp;
     } else if (*name == "tls") {
       out.type = ProbeType::Tls;
+    } else if (*name == "dns") {
+      out.type = ProbeType::Dns;
     } else {
-      type.fail("must be http, tcp or tls");
+      type.fail("must be http, tcp, tls or dns");
     }
   }
   const auto url = node.field("url");
@@ -401,6 +506,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
     }
   }
   readHttpChecks(node, out);
+  readDnsCheck(node, out);
 }
 
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {
@@ -639,10 +745,28 @@ std::string_view probeTypeName(ProbeType type) {
       return "tcp";
     case ProbeType::Tls:
       return "tls";
+    case ProbeType::Dns:
+      return "dns";
     case ProbeType::Http:
       break;
   }
   return "http";
+}
+
+std::string_view dnsRecordName(DnsRecord record) {
+  switch (record) {
+    case DnsRecord::AAAA:
+      return "AAAA";
+    case DnsRecord::CNAME:
+      return "CNAME";
+    case DnsRecord::MX:
+      return "MX";
+    case DnsRecord::TXT:
+      return "TXT";
+    case DnsRecord::A:
+      break;
+  }
+  return "A";
 }
 
 }  // namespace webmon::common

@@ -54,10 +54,15 @@ struct StatusRange {
   bool operator==(const StatusRange&) const = default;
 };
 
-/// What a probe does: an HTTP request (the default), a TCP connect, or a TLS handshake with
-/// certificate and host name verification (tcp://host:port and tls://host:port).
-enum class ProbeType { Http, Tcp, Tls };
+/// What a probe does: an HTTP request (the default), a TCP connect, a TLS handshake with
+/// certificate and host name verification (tcp://host:port and tls://host:port), or a DNS
+/// lookup (dns://name).
+enum class ProbeType { Http, Tcp, Tls, Dns };
 std::string_view probeTypeName(ProbeType type);
+
+/// The DNS record a dns probe asks for.
+enum class DnsRecord { A, AAAA, CNAME, MX, TXT };
+std::string_view dnsRecordName(DnsRecord record);
 
 struct MonitoredUrl {
   ProbeType type = ProbeType::Http;
@@ -82,6 +87,11 @@ struct MonitoredUrl {
   // with expiring_cert_is_down). 0: off. For https and tls probes.
   int min_cert_days = 0;
   bool expiring_cert_is_down = false;
+  // dns probes: which record, an answer that must be among those returned (empty: any
+  // answer will do), and the server to ask ("ip" or "ip:port"; empty: /etc/resolv.conf's).
+  DnsRecord dns_record = DnsRecord::A;
+  std::string dns_expect;
+  std::string dns_server;
   bool operator==(const MonitoredUrl&) const = default;
 };
 

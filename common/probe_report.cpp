@@ -20,7 +20,8 @@ constexpr std::array<std::string_view, kErrorKindCount> kErrorKindNames = {"time
                                                                            "other",
                                                                            "regexp",
                                                                            "too_many_redirects",
-                                                                           "connect_timeout"};
+                                                                           "connect_timeout",
+                                                                           "dns_answer"};
 
 constexpr std::array<std::string_view, 3> kProbeStatusNames = {"up", "degraded", "down"};
 
@@ -166,6 +167,42 @@ bool readCertificate(const nlohmann::json& json, ProbeReport& report, std::strin
   return true;
 }
 
+// Reads "dns_record" and "dns_answers" (schema 3, dns probes): both or neither.
+bool readDnsAnswers(const nlohmann::json& json, ProbeReport& report, std::string& reason) {
+  auto record = json.find("dns_record");
+  auto answers = json.find("dns_answers");
+  const bool has_record = record != json.end() && !record->is_null();
+  const bool has_answers = answers != json.end() && !answers->is_null();
+  if (!has_record && !has_answers) return true;
+  if (!has_record || !has_answers) {
+    reason = "fields \"dns_record\" and \"dns_answers\" come together";
+    return false;
+  }
+  if (!record->is_string() || (*record != "A" && *record != "AAAA" && *record != "CNAME" &&
+                               *record != "MX" && *record != "TXT")) {
+    reason = "field \"dns_record\" must be A, AAAA, CNAME, MX or TXT";
+    return false;
+  }
+  if (!answers->is_array() || answers->size() > kMaxDnsAnswers) {
+    reason = "field \"dns_answers\" must be an array of at most " + std::to_string(kMaxDnsAnswers) +
+             " strings";
+    return false;
+  }
+  std::vector<std::string> texts;
+  for (const auto& answer : *answers) {
+    if (!answer.is_string() || answer.get_ref<const std::string&>().size() > kMaxTextLength ||
+        answer.get_ref<const std::string&>().find('\0') != std::string::npos) {
+      reason = "field \"dns_answers\" must hold strings of at most " +
+               std::to_string(kMaxTextLength) + " bytes without NUL";
+      return false;
+    }
+    texts.push_back(answer.get<std::string>());
+  }
+  report.dns_record = record->get<std::string>();
+  report.dns_answers = std::move(texts);
+  return true;
+}
+
 std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
   if (!json.is_object()) {
     reason = "a report must be a JSON object";
@@ -200,8 +237,9 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
 
   // Absent before probe types existed: http.
   if (auto type = json.find("type"); type != json.end() && !type->is_null()) {
-    if (!type->is_string() || (*type != "http" && *type != "tcp" && *type != "tls")) {
-      reason = "field \"type\" must be http, tcp or tls";
+    if (!type->is_string() ||
+        (*type != "http" && *type != "tcp" && *type != "tls" && *type != "dns")) {
+      reason = "field \"type\" must be http, tcp, tls or dns";
       return std::nullopt;
     }
     report.type = type->get<std::string>();
@@ -318,6 +356,7 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   report.producer_id = std::move(*producer_id);
   if (!readBodyCheck(json, report, reason)) return std::nullopt;
   if (!readCertificate(json, report, reason)) return std::nullopt;
+  if (!readDnsAnswers(json, report, reason)) return std::nullopt;
   return report;
 }
 
@@ -379,6 +418,8 @@ std::string encodeReport(const ProbeReport& report) {
   if (report.body_truncated) json["body_truncated"] = *report.body_truncated;
   if (report.cert_expires_at) json["cert_expires_at"] = formatRfc3339(*report.cert_expires_at);
   if (report.cert_days_left) json["cert_days_left"] = *report.cert_days_left;
+  if (report.dns_record) json["dns_record"] = *report.dns_record;
+  if (report.dns_answers) json["dns_answers"] = *report.dns_answers;
   // replace: a URL or libcurl message with stray bytes must not abort the encoding.
   std::string text = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // dump() grows the string geometrically, leaving up to twice the room it needs; a report

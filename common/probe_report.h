@@ -6,13 +6,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace webmon::common {
 
-/// 2 added `status` (up/degraded/down) and `timings`; reports of version 1 are still read.
-inline constexpr int kReportSchemaVersion = 2;
+/// 2 added `status` (up/degraded/down) and `timings`; 3 added type dns with `dns_record` and
+/// `dns_answers`. Reports of every older version are still read.
+inline constexpr int kReportSchemaVersion = 3;
 /// The longest url (and name) a report may carry; the config enforces it too.
 inline constexpr std::size_t kMaxUrlLength = 8192;
+/// The most answers a dns report carries; the prober keeps the first ones.
+inline constexpr std::size_t kMaxDnsAnswers = 64;
 
 /// Why a probe failed. The names are stable: they are stored in PostgreSQL and queried.
 enum class ErrorKind {
@@ -27,8 +31,9 @@ enum class ErrorKind {
   TooManyRedirects,  // more redirects than max_redirects (a loop, usually)
   ConnectTimeout,    // the timeout ran out before the TCP connection was accepted: nothing
                      // answered at all (host down, packets dropped), unlike a refused connect
+  DnsAnswer,         // a dns probe got answers, but not the one its `expect` names
 };
-inline constexpr std::size_t kErrorKindCount = 10;
+inline constexpr std::size_t kErrorKindCount = 11;
 std::string_view errorKindName(ErrorKind kind);
 std::optional<ErrorKind> errorKindFromName(std::string_view name);
 
@@ -57,7 +62,7 @@ using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chron
 
 struct ProbeReport {
   std::string id;             // a UUID in canonical text form; the idempotency key end to end
-  std::string type = "http";  // http, tcp or tls
+  std::string type = "http";  // http, tcp, tls or dns
   std::string url;
   std::string name;
   SystemTime checked_at;  // when the probe started, UTC, millisecond precision
@@ -79,6 +84,10 @@ struct ProbeReport {
   // checked_at (negative once expired). Unset for http and when no handshake completed.
   std::optional<SystemTime> cert_expires_at;
   std::optional<int> cert_days_left;
+  // dns probes: the record type asked for and the answers, as text ("10 mail.example.com" for
+  // MX); an empty list when the name had no such record. Unset for other types.
+  std::optional<std::string> dns_record;
+  std::optional<std::vector<std::string>> dns_answers;
   std::optional<ProbeError> error;
   std::string producer_id;
   int schema_version = kReportSchemaVersion;

@@ -24,13 +24,29 @@ constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
     "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
-    "cert_days_left, probe_type";
+    "cert_days_left, probe_type, dns_record, dns_answers";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
 void createStagingTable(pqxx::work& tx) {
   tx.exec(std::string("CREATE TEMPORARY TABLE ") + kStagingTable +
           " (LIKE reports INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+}
+
+// A text[] in PostgreSQL's array syntax: every element quoted, with " and \ escaped (COPY's
+// own escaping of the whole field comes on top, in stream_to).
+std::string arrayLiteral(const std::vector<std::string>& items) {
+  std::string text = "{";
+  for (const auto& item : items) {
+    if (text.size() > 1) text += ',';
+    text += '"';
+    for (const char c : item) {
+      if (c == '"' || c == '\\') text += '\\';
+      text += c;
+    }
+    text += '"';
+  }
+  return text + "}";
 }
 
 void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
@@ -59,7 +75,9 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
                                                   "body_truncated",
                                                   "cert_expires_at",
                                                   "cert_days_left",
-                                                  "probe_type"});
+                                                  "probe_type",
+                                                  "dns_record",
+                                                  "dns_answers"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -78,6 +96,7 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
     const std::string expires =
         r.cert_expires_at ? common::formatRfc3339(*r.cert_expires_at) : std::string();
     const std::string days_left = r.cert_days_left ? std::to_string(*r.cert_days_left) : "";
+    const std::string answers = r.dns_answers ? arrayLiteral(*r.dns_answers) : std::string();
     auto boolean = [](const std::optional<bool>& value) -> const char* {
       if (!value) return nullptr;
       return *value ? "true" : "false";
@@ -93,7 +112,8 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         t.ttfb_ms ? ttfb.c_str() : nullptr, r.regexp ? r.regexp->c_str() : nullptr,
         boolean(r.regexp_found), boolean(r.body_truncated),
         r.cert_expires_at ? expires.c_str() : nullptr,
-        r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str());
+        r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str(),
+        r.dns_record ? r.dns_record->c_str() : nullptr, r.dns_answers ? answers.c_str() : nullptr);
   }
   stream.complete();
 }

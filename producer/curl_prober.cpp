@@ -131,14 +131,12 @@ struct CurlProber::Impl {
     result.body_truncated = transfer->body_truncated;
     result.cert_expires_at = leafCertificateExpiry(easy);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.http_status);
-    curl_off_t total_us = 0;
-    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
-    result.total_ms = static_cast<double>(total_us) / 1000.0;
     auto millis = [easy](CURLINFO info) {
       curl_off_t us = 0;
       curl_easy_getinfo(easy, info, &us);
       return static_cast<double>(us) / 1000.0;
     };
+    result.total_ms = millis(CURLINFO_TOTAL_TIME_T);
     result.dns_done_ms = millis(CURLINFO_NAMELOOKUP_TIME_T);
     result.connect_done_ms = millis(CURLINFO_CONNECT_TIME_T);
     result.tls_done_ms = millis(CURLINFO_APPCONNECT_TIME_T);
@@ -246,13 +244,32 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
 
 void CurlProber::poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,
                       std::vector<ProbeResult>& finished) {
-  std::vector<curl_waitfd> extra;
+  std::vector<WaitFd> extra;
   for (const int fd : wake_fds) {
-    if (fd >= 0) extra.push_back(curl_waitfd{fd, CURL_WAIT_POLLIN, 0});
+    if (fd >= 0) extra.push_back(WaitFd{fd, true, false});
+  }
+  poll(timeout, extra, finished);
+}
+
+void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& extra,
+                      std::vector<ProbeResult>& finished) {
+  std::vector<curl_waitfd> waits;
+  waits.reserve(extra.size());
+  for (const auto& wait : extra) {
+    const short events = static_cast<short>((wait.want_read ? CURL_WAIT_POLLIN : 0) |
+                                            (wait.want_write ? CURL_WAIT_POLLOUT : 0));
+    waits.push_back(curl_waitfd{wait.fd, events, 0});
   }
   int ready = 0;
-  curl_multi_poll(impl_->multi.get(), extra.empty() ? nullptr : extra.data(),
-                  static_cast<unsigned>(extra.size()), static_cast<int>(timeout.count()), &ready);
+  curl_multi_poll(impl_->multi.get(), waits.empty() ? nullptr : waits.data(),
+                  static_cast<unsigned>(waits.size()), static_cast<int>(timeout.count()), &ready);
+  for (std::size_t i = 0; i < waits.size(); ++i) {
+    // An error or hang-up counts as readable: reading is how the owner learns of it.
+    extra[i].ready_read =
+        (waits[i].revents & (CURL_WAIT_POLLIN | CURL_WAIT_POLLPRI)) != 0 ||
+        (waits[i].revents & ~(CURL_WAIT_POLLIN | CURL_WAIT_POLLPRI | CURL_WAIT_POLLOUT)) != 0;
+    extra[i].ready_write = (waits[i].revents & CURL_WAIT_POLLOUT) != 0;
+  }
   int running = 0;
   curl_multi_perform(impl_->multi.get(), &running);
   int queued = 0;

@@ -9,30 +9,10 @@
 
 #include "common/config.h"
 #include "common/probe_report.h"
+#include "producer/probe_result.h"
 #include "producer/probe_scheduler.h"
 
 namespace webmon::producer {
-
-/// What one finished probe observed, before it is judged and turned into a report.
-struct ProbeResult {
-  std::size_t target = 0;
-  // What was probed, kept alive here because a config reload may drop the URL meanwhile.
-  std::shared_ptr<const common::MonitoredUrl> url;
-  ProbeScheduler::TimePoint planned;
-  ProbeScheduler::TimePoint started;
-  common::SystemTime started_wall;
-  int curl_code = 0;     // CURLcode
-  long http_status = 0;  // 0 when no response arrived
-  double total_ms = 0;
-  // Cumulative from the start, as libcurl measures them; 0 for a phase not reached.
-  double dns_done_ms = 0, connect_done_ms = 0, tls_done_ms = 0, first_byte_ms = 0;
-  std::string error_detail;  // libcurl's error buffer, when it failed
-  // The start of the body, kept only for URLs with a `regexp` (at most max_body_bytes).
-  std::string body;
-  bool body_truncated = false;  // the body went on past max_body_bytes; the rest was not read
-  // When the server's certificate expires (https, once the handshake completed).
-  std::optional<common::SystemTime> cert_expires_at;
-};
 
 class CurlProber {
  public:
@@ -50,6 +30,10 @@ class CurlProber {
   /// (negative entries are ignored), advances every transfer, and appends the probes that
   /// finished to `finished`.
   void poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,
+            std::vector<ProbeResult>& finished);
+  /// The same, waiting on `extra` as well (other probers' sockets): their `ready_*` flags
+  /// say what became ready.
+  void poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& extra,
             std::vector<ProbeResult>& finished);
 
  private:

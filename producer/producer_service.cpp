@@ -8,9 +8,9 @@
 #include "common/logging.h"
 #include "common/status_server.h"
 #include "common/version.h"
-#include "producer/curl_prober.h"
 #include "producer/kafka_publisher.h"
 #include "producer/lag_histogram.h"
+#include "producer/probe_runner.h"
 #include "producer/probe_scheduler.h"
 #include "producer/producer_metrics.h"
 #include "producer/reload_trigger.h"
@@ -145,7 +145,7 @@ ProducerTotals ProducerService::run() {
         return producerHealth(publisher, loop_heartbeat, grace);
       },
       "the producer");
-  CurlProber prober(std::string("webmon/") + common::kVersion);
+  ProbeRunner prober(std::string("webmon/") + common::kVersion);
   std::vector<ProbeResult> finished;
   const auto stats_interval = config_.producer.stats_interval;
   auto next_stats = start + stats_interval;

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "producer/dns_prober.h"
+
 namespace webmon::producer {
 
 common::PhaseTimings phaseTimings(const ProbeResult& result) {
@@ -83,6 +85,37 @@ void judgeCertificate(const common::MonitoredUrl& url, common::ProbeReport& repo
   }
 }
 
+// A dns probe: did the lookup answer, and with the expected value?
+void judgeLookup(const ProbeResult& result, const common::MonitoredUrl& url,
+                 common::ProbeReport& report) {
+  using common::ErrorKind;
+  report.dns_record = std::string(common::dnsRecordName(url.dns_record));
+  report.dns_answers = result.dns_answers;
+  switch (result.dns_outcome) {
+    case DnsOutcome::Answered:
+      break;
+    case DnsOutcome::TimedOut:
+      report.error = common::ProbeError{ErrorKind::Timeout, result.error_detail};
+      return;
+    default:
+      report.error = common::ProbeError{ErrorKind::Dns, result.error_detail};
+      return;
+  }
+  if (!url.dns_expect.empty() &&
+      !dnsAnswersContain(url.dns_record, result.dns_answers, url.dns_expect)) {
+    std::string got;
+    for (const auto& answer : result.dns_answers) got += (got.empty() ? "" : ", ") + answer;
+    report.error = common::ProbeError{ErrorKind::DnsAnswer,
+                                      "expected " + url.dns_expect + " among the " +
+                                          std::string(common::dnsRecordName(url.dns_record)) +
+                                          " answers, got " + got};
+    return;
+  }
+  report.ok = true;
+  report.degraded = url.degraded_after.count() > 0 &&
+                    result.total_ms > static_cast<double>(url.degraded_after.count());
+}
+
 }  // namespace
 
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
@@ -106,6 +139,10 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
             .count());
   }
 
+  if (url.type == common::ProbeType::Dns) {
+    judgeLookup(result, url, report);
+    return report;
+  }
   if (url.regexp) report.regexp = url.regexp->pattern();
   const auto code = static_cast<CURLcode>(result.curl_code);
   if (code == CURLE_OK) {

@@ -1,11 +1,12 @@
 #pragma once
-// Judges a finished probe: what libcurl saw becomes a report with ok/error and its kind.
+// Judges a finished probe: what libcurl (or c-ares) saw becomes a report with ok/error and its
+// kind.
 
 #include <string>
 
 #include "common/config.h"
 #include "common/probe_report.h"
-#include "producer/curl_prober.h"
+#include "producer/probe_result.h"
 
 namespace webmon::producer {
 

@@ -8,11 +8,14 @@ packages=(
   build-essential cmake pkg-config clang-format
   # libraries the services link (see README "Dependencies")
   librdkafka-dev libpqxx-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcli11-dev libcpp-httplib-dev libpcre2-dev
+  libcli11-dev libcpp-httplib-dev libpcre2-dev libc-ares-dev
   # tests
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start
   postgresql postgresql-client kcat supervisor procps openssl
+  # a local DNS server for the dns probe tests, and the namespaces that keep their queries
+  # on this machine
+  dnsmasq-base iproute2 util-linux
   # promtool (Prometheus's own exposition parser) for the /metrics test; systemd-analyze
   # to verify the unit files
   prometheus systemd

@@ -101,7 +101,7 @@ check_url() {  # name ok error_kind http_status "phases reached"
   done
   result=$(psql_db -F '|' -c "SELECT count(*), bool_and(ok = $2), bool_and(coalesce(error_kind, '-') = '$3'),
                                     bool_and(coalesce(http_status::text, 'null') = '$4'),
-                                    bool_and(producer_id = 'e2e-producer' AND schema_version = 2),
+                                    bool_and(producer_id = 'e2e-producer' AND schema_version = 3),
                                     bool_and(status = CASE WHEN ok THEN 'up' ELSE 'down' END),
                                     bool_and($phases_match)
                                FROM reports WHERE name = '$1'")

@@ -130,6 +130,45 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   EXPECT_TRUE(partial[2].as<bool>());
 }
 
+// Answers may hold anything a TXT record can: quotes, backslashes, commas, braces.
+TEST_F(ReportWriterTest, StoresDnsAnswersAsATextArray) {
+  DecodedBatch batch;
+  auto txt = record("dns://up.test", true, 1);
+  txt.report.type = "dns";
+  txt.report.http_status.reset();
+  txt.report.dns_record = "TXT";
+  txt.report.dns_answers =
+      std::vector<std::string>{"v=spf1 -all", R"(say "hi", {x} \ done)", "NULL", ""};
+  auto missing = record("dns://missing.test", false, 2);
+  missing.report.type = "dns";
+  missing.report.http_status.reset();
+  missing.report.error = common::ProbeError{common::ErrorKind::Dns, "Domain name not found"};
+  missing.report.dns_record = "A";
+  missing.report.dns_answers = std::vector<std::string>{};
+  batch.reports = {txt, missing, record("http://plain/", true, 3)};
+  ASSERT_EQ(writer_->write(batch).inserted, 3u);
+  pqxx::nontransaction tx(*check_);
+  const auto rows = tx.exec(
+      "SELECT url, probe_type, dns_record, cardinality(dns_answers), answer, ord "
+      "FROM reports LEFT JOIN LATERAL unnest(dns_answers) WITH ORDINALITY AS a(answer, ord) "
+      "ON true WHERE url = 'dns://up.test' ORDER BY ord");
+  ASSERT_EQ(rows.size(), 4u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][1].as<std::string>(), "dns");
+    EXPECT_EQ(rows[i][2].as<std::string>(), "TXT");
+    EXPECT_EQ(rows[i][3].as<int>(), 4);
+    EXPECT_FALSE(rows[i][4].is_null()) << "answer " << i << " came back as NULL";
+    EXPECT_EQ(rows[i][4].as<std::string>(), (*txt.report.dns_answers)[i]);
+  }
+  EXPECT_EQ(tx.exec1("SELECT dns_record || ' ' || cardinality(dns_answers) || ' ' || error_kind "
+                     "FROM reports WHERE url = 'dns://missing.test'")[0]
+                .as<std::string>(),
+            "A 0 dns");
+  EXPECT_TRUE(tx.exec1("SELECT dns_record IS NULL AND dns_answers IS NULL FROM reports "
+                       "WHERE url = 'http://plain/'")[0]
+                  .as<bool>());
+}
+
 // A database that held rows before migration 002 keeps them, each up or down as ok says.
 TEST(SchemaMigration, RowsStoredBeforeStatusExistedGetOneFromOk) {
   WEBMON_REQUIRE_TEST_ENV();

@@ -1,7 +1,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
-#include "producer/curl_prober.h"
+#include "producer/dns_prober.h"
 #include "producer/report_builder.h"
 
 namespace webmon::producer {
@@ -217,6 +217,63 @@ TEST(BuildReport, ATimeoutBeforeTheConnectIsAConnectTimeout) {
   EXPECT_EQ(buildReport(result, url, "p").error->kind, ErrorKind::ConnectTimeout);
   result.connect_done_ms = 0.2;  // connected; the server then said nothing in time
   EXPECT_EQ(buildReport(result, url, "p").error->kind, ErrorKind::Timeout);
+}
+
+common::ProbeReport judgeLookup(DnsOutcome outcome, std::vector<std::string> answers,
+                                const std::string& expect = "") {
+  ProbeResult result;
+  result.dns_outcome = outcome;
+  result.dns_answers = std::move(answers);
+  result.total_ms = 3.0;
+  result.dns_done_ms = 3.0;
+  result.error_detail = outcome == DnsOutcome::Answered ? "" : "Domain name not found";
+  common::MonitoredUrl url;
+  url.type = common::ProbeType::Dns;
+  url.url = "dns://up.test";
+  url.name = url.url;
+  url.dns_record = common::DnsRecord::A;
+  url.dns_expect = expect;
+  return buildReport(result, url, "p1");
+}
+
+TEST(BuildReport, ADnsLookupIsUpWhenItAnswersAndTheExpectedValueIsAmongTheAnswers) {
+  const auto any = judgeLookup(DnsOutcome::Answered, {"127.0.0.9"});
+  EXPECT_TRUE(any.ok);
+  EXPECT_EQ(any.type, "dns");
+  EXPECT_EQ(any.dns_record, "A");
+  EXPECT_EQ(any.dns_answers, std::vector<std::string>{"127.0.0.9"});
+  EXPECT_EQ(any.timings.dns_ms, 3.0);
+  EXPECT_FALSE(any.http_status);
+  EXPECT_TRUE(judgeLookup(DnsOutcome::Answered, {"127.0.0.8", "127.0.0.9"}, "127.0.0.9").ok);
+  const auto wrong = judgeLookup(DnsOutcome::Answered, {"127.0.0.8"}, "127.0.0.9");
+  EXPECT_FALSE(wrong.ok);
+  ASSERT_TRUE(wrong.error);
+  EXPECT_EQ(wrong.error->kind, ErrorKind::DnsAnswer);
+  EXPECT_EQ(wrong.error->message, "expected 127.0.0.9 among the A answers, got 127.0.0.8");
+}
+
+TEST(BuildReport, AFailedLookupIsDnsAndANoAnswerInTimeIsATimeout) {
+  for (auto outcome : {DnsOutcome::NoSuchName, DnsOutcome::NoData, DnsOutcome::ServerFailure,
+                       DnsOutcome::Refused, DnsOutcome::Failed}) {
+    const auto report = judgeLookup(outcome, {});
+    EXPECT_FALSE(report.ok);
+    ASSERT_TRUE(report.error);
+    EXPECT_EQ(report.error->kind, ErrorKind::Dns);
+    EXPECT_EQ(report.dns_answers, std::vector<std::string>{});
+  }
+  EXPECT_EQ(judgeLookup(DnsOutcome::TimedOut, {}).error->kind, ErrorKind::Timeout);
+}
+
+TEST(DnsAnswersContain, ComparesAddressesAsAddressesAndNamesWithoutCase) {
+  using common::DnsRecord;
+  EXPECT_TRUE(dnsAnswersContain(DnsRecord::AAAA, {"::1"}, "0:0::1"));
+  EXPECT_FALSE(dnsAnswersContain(DnsRecord::AAAA, {"::1"}, "::2"));
+  EXPECT_FALSE(dnsAnswersContain(DnsRecord::A, {"127.0.0.1"}, "not an address"));
+  EXPECT_TRUE(dnsAnswersContain(DnsRecord::CNAME, {"Target.Example.test"}, "target.example.test."));
+  EXPECT_TRUE(dnsAnswersContain(DnsRecord::MX, {"10 MAIL.example.test"}, "10 mail.example.test"));
+  EXPECT_FALSE(dnsAnswersContain(DnsRecord::MX, {"10 mail.example.test"}, "20 mail.example.test"));
+  EXPECT_TRUE(dnsAnswersContain(DnsRecord::TXT, {"v=spf1 -all"}, "v=spf1 -all"));
+  EXPECT_FALSE(dnsAnswersContain(DnsRecord::TXT, {"v=spf1 -all"}, "V=SPF1 -ALL"));
 }
 
 }  // namespace

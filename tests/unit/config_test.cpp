@@ -182,8 +182,40 @@ TEST(Config, TcpAndTlsProbesTakeHostAndPortAndNoHttpSettings) {
   EXPECT_THAT(problems[1],
               HasSubstr("monitored_urls[1].url: must be tls://host:port for type tls"));
   EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].regexp: applies to type http only"));
-  EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].type: must be http, tcp or tls"));
+  EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].type: must be http, tcp, tls or dns"));
   EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].url: must start with http:// or https://"));
+}
+
+TEST(Config, DnsProbesNameARecordTypeAnExpectedAnswerAndAServer) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"type": "dns", "url": "dns://example.test"},
+      {"type": "dns", "url": "dns://example.test.", "record": "mx", "expect": "10 mail.example.test",
+       "dns_server": "127.0.0.1:5353"},
+      {"type": "dns", "url": "dns://v6.example.test", "record": "AAAA", "dns_server": "[::1]:53"}]})",
+                                    noEnvironment());
+  const auto& urls = config.monitored_urls;
+  EXPECT_EQ(urls[0].type, ProbeType::Dns);
+  EXPECT_EQ(urls[0].dns_record, DnsRecord::A);
+  EXPECT_EQ(urls[0].dns_server, "");
+  EXPECT_EQ(urls[1].dns_record, DnsRecord::MX);
+  EXPECT_EQ(urls[1].dns_expect, "10 mail.example.test");
+  EXPECT_EQ(urls[1].dns_server, "127.0.0.1:5353");
+  EXPECT_EQ(urls[2].dns_record, DnsRecord::AAAA);
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"type": "dns", "url": "dns://example.test:53"},
+      {"type": "dns", "url": "dns://a.test", "record": "SRV"},
+      {"type": "dns", "url": "dns://b.test", "dns_server": "resolver.example:53"},
+      {"type": "dns", "url": "dns://c.test", "dns_server": "127.0.0.1:99999"},
+      {"type": "dns", "url": "dns://d.test", "verify_tls": false},
+      {"url": "http://e.test/", "record": "A"}]})");
+  ASSERT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("monitored_urls[0].url: must be dns://name for type dns"));
+  EXPECT_THAT(problems[1],
+              HasSubstr("monitored_urls[1].record: must be one of A, AAAA, CNAME, MX, TXT"));
+  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].dns_server: must be an IP address"));
+  EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].dns_server: must be an IP address"));
+  EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].verify_tls: does not apply to type dns"));
+  EXPECT_THAT(problems[5], HasSubstr("monitored_urls[5].record: applies to type dns only"));
 }
 
 TEST(Config, MetricsListenIsHostPortOrEmpty) {

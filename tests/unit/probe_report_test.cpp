@@ -34,7 +34,7 @@ ProbeReport sampleReport() {
 
 TEST(ProbeReport, EncodesTheDocumentedFields) {
   const auto json = nlohmann::json::parse(encodeReport(sampleReport()));
-  EXPECT_EQ(json["schema_version"], 2);
+  EXPECT_EQ(json["schema_version"], 3);
   EXPECT_EQ(json["id"], "0b7e1f4c-4a51-4c8e-9d0b-2f5a6c7d8e9f");
   EXPECT_EQ(json["checked_at"], "2026-11-24T10:00:00.123Z");
   EXPECT_EQ(json["ok"], false);
@@ -114,6 +114,25 @@ TEST(ProbeReport, TypeRoundTripsAndDefaultsToHttp) {
   auto json = nlohmann::json::parse(encodeReport(sampleReport()));
   json.erase("type");
   EXPECT_EQ(decodeReport(json.dump()).report->type, "http");
+}
+
+TEST(ProbeReport, DnsRecordAndAnswersRoundTrip) {
+  auto report = sampleReport();
+  report.type = "dns";
+  report.dns_record = "MX";
+  report.dns_answers = std::vector<std::string>{"10 mail.example.test", "20 \"backup\""};
+  const auto json = nlohmann::json::parse(encodeReport(report));
+  EXPECT_EQ(json["dns_record"], "MX");
+  EXPECT_EQ(json["dns_answers"].size(), 2u);
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->type, "dns");
+  EXPECT_EQ(decoded.report->dns_record, "MX");
+  EXPECT_EQ(decoded.report->dns_answers, report.dns_answers);
+  // Other probe types leave both out.
+  const auto http = nlohmann::json::parse(encodeReport(sampleReport()));
+  EXPECT_FALSE(http.contains("dns_record"));
+  EXPECT_FALSE(http.contains("dns_answers"));
 }
 
 // Reports already on the topic when the producer was upgraded must still be stored.
@@ -206,7 +225,14 @@ INSTANTIATE_TEST_SUITE_P(
                    "\"regexp_found\" must"},
         RejectCase{"cert time", [](auto& j) { j["cert_expires_at"] = "soon"; }, "cert_expires_at"},
         RejectCase{"cert days", [](auto& j) { j["cert_days_left"] = 1.5; }, "cert_days_left"},
-        RejectCase{"type", [](auto& j) { j["type"] = "icmp"; }, "must be http, tcp or tls"},
+        RejectCase{"type", [](auto& j) { j["type"] = "icmp"; }, "must be http, tcp, tls or dns"},
+        RejectCase{
+            "dns record",
+            [](auto& j) { j["dns_record"] = "SRV", j["dns_answers"] = nlohmann::json::array(); },
+            "\"dns_record\" must be A, AAAA"},
+        RejectCase{"dns alone", [](auto& j) { j["dns_record"] = "A"; }, "come together"},
+        RejectCase{"dns answers", [](auto& j) { j["dns_record"] = "A", j["dns_answers"] = {1}; },
+                   "\"dns_answers\" must hold strings"},
         RejectCase{"nul", [](auto& j) { j["url"] = std::string("a\0b", 3); }, "NUL"},
         RejectCase{"array", [](auto& j) { j = nlohmann::json::array({1}); }, "JSON object"}),
     [](const ::testing::TestParamInfo<RejectCase>& param_info) {

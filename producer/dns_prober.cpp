@@ -1,0 +1,418 @@
+#include "producer/dns_prober.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "common/utf8.h"
+
+namespace webmon::producer {
+namespace {
+
+using Clock = ProbeScheduler::Clock;
+
+// c-ares' own retry timer, per try: a lost UDP packet is asked again before the URL's timeout
+// (which caps the whole lookup) runs out.
+constexpr int kTryTimeoutMs = 1000;
+constexpr int kTries = 3;
+
+// ares_library_init is reference-counted; one per prober keeps the pairing obvious.
+struct AresLibrary {
+  AresLibrary() {
+    if (const int status = ares_library_init(ARES_LIB_INIT_ALL); status != ARES_SUCCESS) {
+      throw std::runtime_error(std::string("ares_library_init failed: ") + ares_strerror(status));
+    }
+  }
+  ~AresLibrary() { ares_library_cleanup(); }
+  AresLibrary(const AresLibrary&) = delete;
+  AresLibrary& operator=(const AresLibrary&) = delete;
+};
+
+int queryType(common::DnsRecord record) {
+  switch (record) {
+    case common::DnsRecord::AAAA:
+      return 28;  // ns_t_aaaa
+    case common::DnsRecord::CNAME:
+      return 5;  // ns_t_cname
+    case common::DnsRecord::MX:
+      return 15;  // ns_t_mx
+    case common::DnsRecord::TXT:
+      return 16;  // ns_t_txt
+    case common::DnsRecord::A:
+      break;
+  }
+  return 1;  // ns_t_a
+}
+
+DnsOutcome outcomeOf(int status) {
+  switch (status) {
+    case ARES_SUCCESS:
+      return DnsOutcome::Answered;
+    case ARES_ENOTFOUND:
+      return DnsOutcome::NoSuchName;
+    case ARES_ENODATA:
+      return DnsOutcome::NoData;
+    case ARES_ESERVFAIL:
+    case ARES_EBADRESP:
+    case ARES_EFORMERR:
+      return DnsOutcome::ServerFailure;
+    case ARES_EREFUSED:
+    case ARES_ECONNREFUSED:
+      return DnsOutcome::Refused;
+    case ARES_ETIMEOUT:
+      return DnsOutcome::TimedOut;
+    default:
+      return DnsOutcome::Failed;
+  }
+}
+
+// The answers of a reply as text, the way dig prints their data.
+int parseAnswers(common::DnsRecord record, const unsigned char* reply, int length,
+                 std::vector<std::string>& answers) {
+  char text[INET6_ADDRSTRLEN] = {};
+  switch (record) {
+    case common::DnsRecord::A: {
+      ares_addrttl addresses[common::kMaxDnsAnswers];
+      int count = static_cast<int>(common::kMaxDnsAnswers);
+      hostent* host = nullptr;
+      const int status = ares_parse_a_reply(reply, length, &host, addresses, &count);
+      if (host != nullptr) ares_free_hostent(host);
+      for (int i = 0; status == ARES_SUCCESS && i < count; ++i) {
+        answers.emplace_back(inet_ntop(AF_INET, &addresses[i].ipaddr, text, sizeof text));
+      }
+      return status;
+    }
+    case common::DnsRecord::AAAA: {
+      ares_addr6ttl addresses[common::kMaxDnsAnswers];
+      int count = static_cast<int>(common::kMaxDnsAnswers);
+      hostent* host = nullptr;
+      const int status = ares_parse_aaaa_reply(reply, length, &host, addresses, &count);
+      if (host != nullptr) ares_free_hostent(host);
+      for (int i = 0; status == ARES_SUCCESS && i < count; ++i) {
+        answers.emplace_back(inet_ntop(AF_INET6, &addresses[i].ip6addr, text, sizeof text));
+      }
+      return status;
+    }
+    case common::DnsRecord::MX: {
+      ares_mx_reply* list = nullptr;
+      const int status = ares_parse_mx_reply(reply, length, &list);
+      for (auto* mx = list; status == ARES_SUCCESS && mx != nullptr; mx = mx->next) {
+        answers.push_back(std::to_string(mx->priority) + " " + mx->host);
+      }
+      if (list != nullptr) ares_free_data(list);
+      return status;
+    }
+    case common::DnsRecord::TXT: {
+      ares_txt_ext* list = nullptr;
+      const int status = ares_parse_txt_reply_ext(reply, length, &list);
+      // A record may hold several strings; they belong together, as one answer.
+      for (auto* part = list; status == ARES_SUCCESS && part != nullptr; part = part->next) {
+        const std::string_view bytes(reinterpret_cast<const char*>(part->txt), part->length);
+        // TXT data is bytes: keep it printable and safe for a PostgreSQL text column.
+        std::string safe = common::escapeInvalidUtf8(bytes);
+        if (part->record_start || answers.empty()) {
+          answers.push_back(std::move(safe));
+        } else {
+          answers.back() += safe;
+        }
+      }
+      if (list != nullptr) ares_free_data(list);
+      return status;
+    }
+    case common::DnsRecord::CNAME: {
+      // c-ares 1.18 has no CNAME parser: walk the answer section with its name decoder.
+      if (length < 12) return ARES_EBADRESP;
+      const int questions = (reply[4] << 8) | reply[5];
+      const int records = (reply[6] << 8) | reply[7];
+      const unsigned char* at = reply + 12;
+      const unsigned char* end = reply + length;
+      auto skipName = [&]() {
+        char* name = nullptr;
+        long used = 0;
+        if (ares_expand_name(at, reply, length, &name, &used) != ARES_SUCCESS) return false;
+        ares_free_string(name);
+        at += used;
+        return at <= end;
+      };
+      for (int i = 0; i < questions; ++i) {
+        if (!skipName() || end - at < 4) return ARES_EBADRESP;
+        at += 4;  // type, class
+      }
+      for (int i = 0; i < records; ++i) {
+        if (!skipName() || end - at < 10) return ARES_EBADRESP;
+        const int type = (at[0] << 8) | at[1];
+        const int data_length = (at[8] << 8) | at[9];
+        at += 10;
+        if (end - at < data_length) return ARES_EBADRESP;
+        if (type == 5 && answers.size() < common::kMaxDnsAnswers) {
+          char* target = nullptr;
+          long used = 0;
+          if (ares_expand_name(at, reply, length, &target, &used) != ARES_SUCCESS) {
+            return ARES_EBADRESP;
+          }
+          answers.emplace_back(target);
+          ares_free_string(target);
+        }
+        at += data_length;
+      }
+      return answers.empty() ? ARES_ENODATA : ARES_SUCCESS;
+    }
+  }
+  return ARES_EBADRESP;
+}
+
+std::string lowercaseName(std::string text) {
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+bool dnsAnswersContain(common::DnsRecord record, const std::vector<std::string>& answers,
+                       const std::string& expected) {
+  using common::DnsRecord;
+  if (record == DnsRecord::A || record == DnsRecord::AAAA) {
+    const int family = record == DnsRecord::A ? AF_INET : AF_INET6;
+    unsigned char want[16] = {}, have[16] = {};
+    if (inet_pton(family, expected.c_str(), want) != 1) return false;
+    return std::any_of(answers.begin(), answers.end(), [&](const std::string& answer) {
+      return inet_pton(family, answer.c_str(), have) == 1 && std::memcmp(want, have, 16) == 0;
+    });
+  }
+  if (record == DnsRecord::TXT) {
+    return std::find(answers.begin(), answers.end(), expected) != answers.end();
+  }
+  const std::string want = lowercaseName(expected);
+  return std::any_of(answers.begin(), answers.end(),
+                     [&](const std::string& answer) { return lowercaseName(answer) == want; });
+}
+
+// One resolver configuration (a dns_server, or the system's): its c-ares channel and the
+// sockets it asked to be watched.
+struct Channel {
+  ares_channel handle = nullptr;
+  std::string server;                                      // as configured; empty: /etc/resolv.conf
+  std::unordered_map<int, std::pair<bool, bool>> sockets;  // fd -> (read, write)
+  // Queries c-ares has not called back yet, including those whose probe already timed out:
+  // c-ares must be driven until it lets go of them, or they would pile up.
+  std::size_t outstanding = 0;
+
+  ~Channel() {
+    if (handle != nullptr) ares_destroy(handle);
+  }
+};
+
+struct Lookup {
+  std::size_t target = 0;
+  std::shared_ptr<const common::MonitoredUrl> url;
+  ProbeScheduler::TimePoint planned;
+  ProbeScheduler::TimePoint started;
+  common::SystemTime started_wall;
+  Clock::time_point deadline;
+  Channel* channel = nullptr;
+};
+
+struct DnsProber::Impl {
+  AresLibrary library;
+  std::map<std::string, std::unique_ptr<Channel>> channels;
+  std::unordered_map<std::uint64_t, Lookup> lookups;  // by serial number
+  std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines;
+  std::uint64_t next_serial = 1;
+  // Callbacks may run inside ares_query as well as in process(): results wait here.
+  std::vector<ProbeResult> completed;
+
+  // What ares_query's callback gets: the prober and which lookup. Freed by the callback, which
+  // c-ares calls exactly once per query (with ARES_EDESTRUCTION when the channel goes).
+  struct CallbackContext {
+    Impl* impl;
+    Channel* channel;
+    std::uint64_t serial;
+  };
+
+  ~Impl() {
+    // Destroying a channel calls the outstanding callbacks; they must still find this object.
+    channels.clear();
+  }
+
+  static void onSocketState(void* data, ares_socket_t fd, int readable, int writable) {
+    auto* channel = static_cast<Channel*>(data);
+    if (readable == 0 && writable == 0) {
+      channel->sockets.erase(fd);
+    } else {
+      channel->sockets[fd] = {readable != 0, writable != 0};
+    }
+  }
+
+  Channel& channelFor(const std::string& server) {
+    auto& slot = channels[server];
+    if (slot) return *slot;
+    auto channel = std::make_unique<Channel>();
+    channel->server = server;
+    ares_options options{};
+    options.sock_state_cb = onSocketState;
+    options.sock_state_cb_data = channel.get();
+    options.timeout = kTryTimeoutMs;
+    options.tries = kTries;
+    // Report SERVFAIL and REFUSED as they are instead of trying the next server: a monitor
+    // must see what its server said.
+    options.flags = ARES_FLAG_NOCHECKRESP;
+    const int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+    if (const int status = ares_init_options(&channel->handle, &options, mask);
+        status != ARES_SUCCESS) {
+      channels.erase(server);
+      throw std::runtime_error(std::string("ares_init_options failed: ") + ares_strerror(status));
+    }
+    if (!server.empty()) {
+      if (const int status = ares_set_servers_ports_csv(channel->handle, server.c_str());
+          status != ARES_SUCCESS) {
+        channels.erase(server);
+        throw std::runtime_error("dns_server " + server + ": " + ares_strerror(status));
+      }
+    }
+    slot = std::move(channel);
+    return *slot;
+  }
+
+  ProbeResult resultOf(Lookup& lookup) {
+    ProbeResult result;
+    result.target = lookup.target;
+    result.url = std::move(lookup.url);
+    result.planned = lookup.planned;
+    result.started = lookup.started;
+    result.started_wall = lookup.started_wall;
+    result.total_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - lookup.started).count();
+    return result;
+  }
+
+  void finish(std::uint64_t serial, int status, const unsigned char* reply, int length) {
+    auto it = lookups.find(serial);
+    if (it == lookups.end()) return;  // its deadline passed first; the probe has its result
+    Lookup& lookup = it->second;
+    ProbeResult result = resultOf(lookup);
+    const common::MonitoredUrl& url = *result.url;
+    if (status == ARES_SUCCESS) {
+      status = parseAnswers(url.dns_record, reply, length, result.dns_answers);
+    }
+    result.dns_outcome = outcomeOf(status);
+    // The lookup is the whole probe: all of it is the DNS phase.
+    result.dns_done_ms = result.total_ms;
+    if (status != ARES_SUCCESS) {
+      result.error_detail =
+          std::string(ares_strerror(status)) + " (" +
+          std::string(common::dnsRecordName(url.dns_record)) + " " + url.url.substr(6) + " at " +
+          (lookup.channel->server.empty() ? "the system's resolver" : lookup.channel->server) + ")";
+    }
+    deadlines.erase({lookup.deadline, serial});
+    completed.push_back(std::move(result));
+    lookups.erase(it);
+  }
+
+  static void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* reply, int length) {
+    auto* context = static_cast<CallbackContext*>(arg);
+    --context->channel->outstanding;
+    if (status != ARES_EDESTRUCTION) context->impl->finish(context->serial, status, reply, length);
+    delete context;
+  }
+
+  // Probes whose timeout ran out end now; c-ares may still answer later, and is ignored.
+  void expire(Clock::time_point now) {
+    while (!deadlines.empty() && deadlines.begin()->first <= now) {
+      const auto serial = deadlines.begin()->second;
+      deadlines.erase(deadlines.begin());
+      auto it = lookups.find(serial);
+      if (it == lookups.end()) continue;
+      ProbeResult result = resultOf(it->second);
+      result.dns_outcome = DnsOutcome::TimedOut;
+      result.error_detail = "no answer within " + std::to_string(result.url->timeout.count()) +
+                            " ms (" + std::string(common::dnsRecordName(result.url->dns_record)) +
+                            " " + result.url->url.substr(6) + ")";
+      completed.push_back(std::move(result));
+      lookups.erase(it);
+    }
+  }
+};
+
+DnsProber::DnsProber() : impl_(std::make_unique<Impl>()) {}
+DnsProber::~DnsProber() = default;
+
+std::size_t DnsProber::inFlight() const noexcept { return impl_->lookups.size(); }
+
+void DnsProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
+                      ProbeScheduler::TimePoint planned) {
+  Channel& channel = impl_->channelFor(url->dns_server);
+  const std::uint64_t serial = impl_->next_serial++;
+  Lookup lookup;
+  lookup.target = target;
+  lookup.planned = planned;
+  lookup.started = Clock::now();
+  lookup.started_wall =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  lookup.deadline = lookup.started + url->timeout;
+  lookup.channel = &channel;
+  const std::string name = url->url.substr(6);  // after "dns://"
+  const int type = queryType(url->dns_record);
+  lookup.url = std::move(url);
+  impl_->deadlines.emplace(lookup.deadline, serial);
+  impl_->lookups.emplace(serial, std::move(lookup));
+  ++channel.outstanding;
+  ares_query(channel.handle, name.c_str(), 1 /* class IN */, type, Impl::onAnswer,
+             new Impl::CallbackContext{impl_.get(), &channel, serial});
+}
+
+void DnsProber::addWaits(std::vector<WaitFd>& waits) const {
+  for (const auto& [server, channel] : impl_->channels) {
+    for (const auto& [fd, wanted] : channel->sockets) {
+      waits.push_back(WaitFd{fd, wanted.first, wanted.second});
+    }
+  }
+}
+
+std::chrono::milliseconds DnsProber::nextWake(std::chrono::milliseconds cap) const {
+  auto wait = cap;
+  const auto now = Clock::now();
+  if (!impl_->deadlines.empty()) {
+    wait = std::min(
+        wait, std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(
+                                                         impl_->deadlines.begin()->first - now)));
+  }
+  for (const auto& [server, channel] : impl_->channels) {
+    if (channel->outstanding == 0) continue;
+    timeval max{static_cast<time_t>(cap.count() / 1000),
+                static_cast<suseconds_t>((cap.count() % 1000) * 1000)};
+    timeval next{};
+    if (const timeval* until = ares_timeout(channel->handle, &max, &next)) {
+      wait = std::min(
+          wait, std::chrono::milliseconds(until->tv_sec * 1000 + (until->tv_usec + 999) / 1000));
+    }
+  }
+  return wait;
+}
+
+void DnsProber::process(const std::vector<WaitFd>& waits, std::vector<ProbeResult>& finished) {
+  for (const auto& [server, channel] : impl_->channels) {
+    for (const auto& wait : waits) {
+      if (!wait.ready_read && !wait.ready_write) continue;
+      if (channel->sockets.count(wait.fd) == 0) continue;
+      ares_process_fd(channel->handle, wait.ready_read ? wait.fd : ARES_SOCKET_BAD,
+                      wait.ready_write ? wait.fd : ARES_SOCKET_BAD);
+    }
+    // With no socket ready this runs c-ares' own timers: retries, and giving up.
+    if (channel->outstanding > 0)
+      ares_process_fd(channel->handle, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  }
+  impl_->expire(Clock::now());
+  for (auto& result : impl_->completed) finished.push_back(std::move(result));
+  impl_->completed.clear();
+}
+
+}  // namespace webmon::producer

@@ -1,0 +1,216 @@
+// dns probes through ProbeRunner (c-ares on the producer's event loop) against a dnsmasq the
+// test starts on 127.0.0.1 with records it chooses: every record type, an expected answer,
+// each way a lookup fails, and a server that never answers. No query leaves the machine:
+// dnsmasq gets no upstream servers and answers NXDOMAIN for every name it was not given.
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "producer/probe_runner.h"
+#include "producer/report_builder.h"
+
+extern char** environ;
+
+namespace webmon::producer {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A UDP socket bound to a free port on 127.0.0.1; the port is returned through `port`.
+int boundUdpSocket(int& port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+class LocalDnsServer {
+ public:
+  LocalDnsServer() {
+    // A port that was free a moment ago; dnsmasq fails loudly (and the test with it) if not.
+    const int probe = boundUdpSocket(port_);
+    close(probe);
+    std::vector<std::string> args = {
+        "/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+        "--no-dhcp-interface=lo", "--bind-interfaces", "--listen-address=127.0.0.1",
+        "--port=" + std::to_string(port_), "--pid-file=", "--log-facility=-",
+        // Everything not listed below does not exist.
+        "--address=/#/", "--host-record=up.test,127.0.0.9,::9",
+        "--host-record=v4only.test,127.0.0.10", "--cname=www.up.test,up.test",
+        "--mx-host=up.test,mail.up.test,10", "--txt-record=up.test,v=webmon ok"};
+    if (geteuid() == 0) args.push_back("--user=root");  // else it would switch to nobody
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    std::this_thread::sleep_for(milliseconds(300));  // until it listens
+  }
+  ~LocalDnsServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+common::MonitoredUrl lookup(const std::string& name, common::DnsRecord record,
+                            const std::string& server, const std::string& expect = "",
+                            milliseconds timeout = milliseconds(2000)) {
+  common::MonitoredUrl url;
+  url.type = common::ProbeType::Dns;
+  url.url = "dns://" + name;
+  url.name = url.url;
+  url.dns_record = record;
+  url.dns_server = server;
+  url.dns_expect = expect;
+  url.timeout = timeout;
+  url.period = timeout * 2;
+  return url;
+}
+
+// Runs the probes to completion and returns their reports in the order of `urls`.
+std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
+  ProbeRunner runner("webmon-test");
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    runner.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
+                 ProbeScheduler::Clock::now());
+  }
+  std::vector<ProbeResult> finished;
+  const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
+  while (runner.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
+    runner.poll(milliseconds(100), {}, finished);
+  }
+  EXPECT_EQ(runner.inFlight(), 0u);
+  std::vector<common::ProbeReport> reports(urls.size());
+  for (const auto& result : finished) {
+    reports[result.target] = buildReport(result, urls[result.target], "test");
+  }
+  return reports;
+}
+
+using common::DnsRecord;
+using common::ErrorKind;
+using Answers = std::vector<std::string>;
+
+TEST(DnsProbes, EachRecordTypeIsAskedAndItsAnswersReported) {
+  LocalDnsServer dns;
+  ASSERT_TRUE(dns.running()) << "dnsmasq did not start (scripts/install-deps.sh installs it)";
+  const auto reports = probeAll({lookup("up.test", DnsRecord::A, dns.address()),
+                                 lookup("up.test", DnsRecord::AAAA, dns.address()),
+                                 lookup("www.up.test", DnsRecord::CNAME, dns.address()),
+                                 lookup("up.test", DnsRecord::MX, dns.address()),
+                                 lookup("up.test", DnsRecord::TXT, dns.address())});
+  const std::vector<Answers> expected = {
+      {"127.0.0.9"}, {"::9"}, {"up.test"}, {"10 mail.up.test"}, {"v=webmon ok"}};
+  const char* records[] = {"A", "AAAA", "CNAME", "MX", "TXT"};
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const auto& report = reports[i];
+    EXPECT_TRUE(report.ok) << records[i] << ": "
+                           << (report.error ? report.error->message : std::string());
+    EXPECT_EQ(report.type, "dns");
+    EXPECT_EQ(report.dns_record, records[i]);
+    EXPECT_EQ(report.dns_answers, expected[i]) << records[i];
+    ASSERT_TRUE(report.timings.dns_ms) << records[i];
+    EXPECT_EQ(*report.timings.dns_ms, report.response_time_ms);
+    EXPECT_FALSE(report.timings.connect_ms);
+  }
+}
+
+TEST(DnsProbes, AnExpectedAnswerMustBeAmongTheAnswers) {
+  LocalDnsServer dns;
+  ASSERT_TRUE(dns.running());
+  const auto reports =
+      probeAll({lookup("up.test", DnsRecord::A, dns.address(), "127.0.0.9"),
+                lookup("up.test", DnsRecord::A, dns.address(), "127.0.0.99"),
+                lookup("up.test", DnsRecord::MX, dns.address(), "10 MAIL.up.test."),
+                lookup("up.test", DnsRecord::TXT, dns.address(), "v=webmon down")});
+  EXPECT_TRUE(reports[0].ok);
+  ASSERT_TRUE(reports[1].error);
+  EXPECT_EQ(reports[1].error->kind, ErrorKind::DnsAnswer);
+  EXPECT_EQ(reports[1].error->message, "expected 127.0.0.99 among the A answers, got 127.0.0.9");
+  EXPECT_EQ(reports[1].dns_answers, Answers{"127.0.0.9"});
+  EXPECT_TRUE(reports[2].ok);
+  ASSERT_TRUE(reports[3].error);
+  EXPECT_EQ(reports[3].error->kind, ErrorKind::DnsAnswer);
+}
+
+TEST(DnsProbes, AMissingNameAMissingRecordAndAClosedServerAreDnsErrors) {
+  LocalDnsServer dns;
+  ASSERT_TRUE(dns.running());
+  int closed_port = 0;
+  close(boundUdpSocket(closed_port));  // nothing listens there now
+  const auto reports =
+      probeAll({lookup("missing.test", DnsRecord::A, dns.address()),
+                lookup("v4only.test", DnsRecord::AAAA, dns.address()),
+                lookup("up.test", DnsRecord::A, "127.0.0.1:" + std::to_string(closed_port))});
+  for (const auto& report : reports) {
+    EXPECT_FALSE(report.ok) << report.url;
+    ASSERT_TRUE(report.error) << report.url;
+    EXPECT_EQ(report.error->kind, ErrorKind::Dns) << report.url << ": " << report.error->message;
+    EXPECT_EQ(report.dns_answers, Answers{}) << report.url;
+  }
+  EXPECT_EQ(reports[0].error->message,
+            "Domain name not found (A missing.test at " + dns.address() + ")");
+  EXPECT_EQ(reports[1].error->message,
+            "DNS server returned answer with no data (AAAA v4only.test at " + dns.address() + ")");
+}
+
+TEST(DnsProbes, AServerThatNeverAnswersIsATimeoutAfterTheUrlsTimeout) {
+  int port = 0;
+  const int silent = boundUdpSocket(port);  // receives the queries, answers none
+  const auto started = std::chrono::steady_clock::now();
+  const auto reports = probeAll(
+      {lookup("up.test", DnsRecord::A, "127.0.0.1:" + std::to_string(port), "", milliseconds(700)),
+       lookup("up.test", DnsRecord::MX, "127.0.0.1:" + std::to_string(port), "",
+              milliseconds(300))});
+  const auto took = std::chrono::steady_clock::now() - started;
+  close(silent);
+  for (const auto& report : reports) {
+    ASSERT_TRUE(report.error);
+    EXPECT_EQ(report.error->kind, ErrorKind::Timeout) << report.error->message;
+  }
+  EXPECT_GE(reports[0].response_time_ms, 700.0);
+  EXPECT_LT(reports[0].response_time_ms, 1200.0);
+  EXPECT_GE(reports[1].response_time_ms, 300.0);
+  EXPECT_LT(reports[1].response_time_ms, 700.0);
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+}
+
+// The runner keeps HTTP and DNS probes apart but drives them in the same loop.
+TEST(DnsProbes, RunBesideHttpProbesInOneLoop) {
+  LocalDnsServer dns;
+  ASSERT_TRUE(dns.running());
+  int closed_port = 0;
+  close(boundUdpSocket(closed_port));
+  common::MonitoredUrl http;
+  http.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
+  http.name = http.url;
+  http.timeout = milliseconds(2000);
+  const auto reports = probeAll({http, lookup("up.test", DnsRecord::A, dns.address())});
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[0].error->kind, ErrorKind::Connect);
+  EXPECT_TRUE(reports[1].ok);
+}
+
+}  // namespace
+}  // namespace webmon::producer
