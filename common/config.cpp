@@ -424,6 +424,28 @@ void readDnsCheck(const ConfigReader& node, MonitoredUrl& out) {
   }
 }
 
+// attempts and attempt_spacing: all of a period's attempts must fit in the period, so a run
+// is over before the next one starts.
+void readAttempts(const ConfigReader& node, MonitoredUrl& out, bool timing_ok) {
+  const auto attempts = node.field("attempts");
+  if (auto count = attempts.integer(1, 10)) out.attempts = static_cast<int>(*count);
+  const auto spacing = node.field("attempt_spacing");
+  if (auto ms = spacing.positiveSecondsAsMs(kMaxPeriodSeconds)) {
+    out.attempt_spacing = milliseconds(*ms);
+  }
+  if (spacing.present() && !attempts.present()) {
+    spacing.failWithoutValue("needs attempts (more than 1)");
+  }
+  if (!timing_ok || out.attempts == 1) return;
+  const auto needed = out.timeout * out.attempts + out.attempt_spacing * (out.attempts - 1);
+  if (needed >= out.period) {
+    attempts.fail("with timeout " + formatNumber(out.timeout.count() / 1000.0) +
+                  " and attempt_spacing " + formatNumber(out.attempt_spacing.count() / 1000.0) +
+                  " the attempts may take " + formatNumber(needed.count() / 1000.0) +
+                  " s: must fit in period (" + formatNumber(out.period.count() / 1000.0) + ")");
+  }
+}
+
 void readUrl(const ConfigReader& node, MonitoredUrl& out) {
   node.rejectUnknownKeys({"url",
                           "name",
@@ -445,7 +467,9 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
                           "expiring_cert",
                           "record",
                           "expect",
-                          "dns_server"});
+                          "dns_server",
+                          "attempts",
+                          "attempt_spacing"});
   const auto type = node.field("type");
   if (auto name = type.nonEmptyString()) {
     if (*name == "http") {
@@ -507,6 +531,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
   }
   readHttpChecks(node, out);
   readDnsCheck(node, out);
+  readAttempts(node, out, timeout_ok && period_ok && out.period > out.timeout);
 }
 
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {

@@ -92,6 +92,10 @@ struct MonitoredUrl {
   DnsRecord dns_record = DnsRecord::A;
   std::string dns_expect;
   std::string dns_server;
+  // Several attempts per period, `attempt_spacing` apart (from the end of one to the start of
+  // the next); one report per period covers them all (README "Attempts").
+  int attempts = 1;
+  milliseconds attempt_spacing{1'000};
   bool operator==(const MonitoredUrl&) const = default;
 };
 

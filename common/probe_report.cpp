@@ -1,5 +1,6 @@
 #include "common/probe_report.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <ctime>
@@ -203,6 +204,51 @@ bool readDnsAnswers(const nlohmann::json& json, ProbeReport& report, std::string
   return true;
 }
 
+// Reads "attempts" (schema 3): [{at, ms, ok, error?}, ...]. "attempt_ms" is derived from it
+// and not read back.
+bool readAttempts(const nlohmann::json& json, ProbeReport& report, std::string& reason) {
+  auto list = json.find("attempts");
+  if (list == json.end() || list->is_null()) return true;
+  const std::string rule =
+      "field \"attempts\" must be an array of at most " + std::to_string(kMaxAttempts) +
+      " objects {at: RFC 3339, ms: number >= 0, ok: boolean, error: a known kind (optional)}";
+  if (!list->is_array() || list->size() > kMaxAttempts) {
+    reason = rule;
+    return false;
+  }
+  for (const auto& item : *list) {
+    Attempt attempt;
+    auto at = item.is_object() ? item.find("at") : item.end();
+    auto ms = item.is_object() ? item.find("ms") : item.end();
+    auto ok = item.is_object() ? item.find("ok") : item.end();
+    if (!item.is_object() || at == item.end() || !at->is_string() || ms == item.end() ||
+        !ms->is_number() || !(ms->get<double>() >= 0) || !std::isfinite(ms->get<double>()) ||
+        ok == item.end() || !ok->is_boolean()) {
+      reason = rule;
+      return false;
+    }
+    auto when = parseRfc3339(at->get_ref<const std::string&>());
+    if (!when) {
+      reason = rule;
+      return false;
+    }
+    attempt.at = *when;
+    attempt.ms = ms->get<double>();
+    attempt.ok = ok->get<bool>();
+    if (auto error = item.find("error"); error != item.end() && !error->is_null()) {
+      auto kind = error->is_string() ? errorKindFromName(error->get_ref<const std::string&>())
+                                     : std::nullopt;
+      if (!kind) {
+        reason = rule;
+        return false;
+      }
+      attempt.error_kind = kind;
+    }
+    report.attempts.push_back(attempt);
+  }
+  return true;
+}
+
 std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
   if (!json.is_object()) {
     reason = "a report must be a JSON object";
@@ -357,10 +403,22 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   if (!readBodyCheck(json, report, reason)) return std::nullopt;
   if (!readCertificate(json, report, reason)) return std::nullopt;
   if (!readDnsAnswers(json, report, reason)) return std::nullopt;
+  if (!readAttempts(json, report, reason)) return std::nullopt;
   return report;
 }
 
 }  // namespace
+
+std::optional<AttemptStats> attemptStats(const std::vector<Attempt>& attempts) {
+  if (attempts.empty()) return std::nullopt;
+  std::vector<double> ms;
+  ms.reserve(attempts.size());
+  for (const auto& attempt : attempts) ms.push_back(attempt.ms);
+  std::sort(ms.begin(), ms.end());
+  const std::size_t middle = ms.size() / 2;
+  const double median = ms.size() % 2 == 1 ? ms[middle] : (ms[middle - 1] + ms[middle]) / 2.0;
+  return AttemptStats{ms.front(), median, ms.back()};
+}
 
 std::string_view errorKindName(ErrorKind kind) {
   return kErrorKindNames.at(static_cast<std::size_t>(kind));
@@ -420,6 +478,20 @@ std::string encodeReport(const ProbeReport& report) {
   if (report.cert_days_left) json["cert_days_left"] = *report.cert_days_left;
   if (report.dns_record) json["dns_record"] = *report.dns_record;
   if (report.dns_answers) json["dns_answers"] = *report.dns_answers;
+  if (auto stats = attemptStats(report.attempts)) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& attempt : report.attempts) {
+      nlohmann::json item = {{"at", formatRfc3339(attempt.at)},
+                             {"ms", roundToMicroseconds(attempt.ms)},
+                             {"ok", attempt.ok}};
+      if (attempt.error_kind) item["error"] = errorKindName(*attempt.error_kind);
+      list.push_back(std::move(item));
+    }
+    json["attempts"] = std::move(list);
+    json["attempt_ms"] = {{"min", roundToMicroseconds(stats->min_ms)},
+                          {"median", roundToMicroseconds(stats->median_ms)},
+                          {"max", roundToMicroseconds(stats->max_ms)}};
+  }
   // replace: a URL or libcurl message with stray bytes must not abort the encoding.
   std::string text = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // dump() grows the string geometrically, leaving up to twice the room it needs; a report

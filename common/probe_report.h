@@ -11,7 +11,7 @@
 namespace webmon::common {
 
 /// 2 added `status` (up/degraded/down) and `timings`; 3 added type dns with `dns_record` and
-/// `dns_answers`. Reports of every older version are still read.
+/// `dns_answers`, and `attempts` with `attempt_ms`. Reports of every older version are still read.
 inline constexpr int kReportSchemaVersion = 3;
 /// The longest url (and name) a report may carry; the config enforces it too.
 inline constexpr std::size_t kMaxUrlLength = 8192;
@@ -53,12 +53,32 @@ struct PhaseTimings {
   bool operator==(const PhaseTimings&) const = default;
 };
 
+using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+/// One of the several attempts a URL with `attempts` > 1 makes in a period.
+struct Attempt {
+  SystemTime at;                        // when it started
+  double ms = 0;                        // how long it took, to success or failure
+  bool ok = false;                      // as a single-attempt probe would have judged it
+  std::optional<ErrorKind> error_kind;  // why it failed
+  bool operator==(const Attempt&) const = default;
+};
+
+/// The fastest, median and slowest attempt (the median of an even count is the mean of the
+/// middle two).
+struct AttemptStats {
+  double min_ms = 0;
+  double median_ms = 0;
+  double max_ms = 0;
+};
+std::optional<AttemptStats> attemptStats(const std::vector<Attempt>& attempts);
+/// The most attempts a report carries (the config allows 10).
+inline constexpr std::size_t kMaxAttempts = 100;
+
 struct ProbeError {
   ErrorKind kind;
   std::string message;
 };
-
-using SystemTime = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
 
 struct ProbeReport {
   std::string id;             // a UUID in canonical text form; the idempotency key end to end
@@ -88,6 +108,9 @@ struct ProbeReport {
   // MX); an empty list when the name had no such record. Unset for other types.
   std::optional<std::string> dns_record;
   std::optional<std::vector<std::string>> dns_answers;
+  // URLs with `attempts` > 1: every attempt of the period, in order; the report's other fields
+  // come from the last attempt that succeeded (or the last one). Empty otherwise.
+  std::vector<Attempt> attempts;
   std::optional<ProbeError> error;
   std::string producer_id;
   int schema_version = kReportSchemaVersion;

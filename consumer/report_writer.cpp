@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/stream_to>
@@ -24,7 +26,8 @@ constexpr const char* kReportColumns =
     "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
     "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
-    "cert_days_left, probe_type, dns_record, dns_answers";
+    "cert_days_left, probe_type, dns_record, dns_answers, attempts, attempts_failed, "
+    "attempt_min_ms, attempt_median_ms, attempt_max_ms";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -47,6 +50,18 @@ std::string arrayLiteral(const std::vector<std::string>& items) {
     text += '"';
   }
   return text + "}";
+}
+
+// The attempts as the report carried them, for the jsonb column.
+std::string attemptsJson(const std::vector<common::Attempt>& attempts) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& attempt : attempts) {
+    nlohmann::json item = {
+        {"at", common::formatRfc3339(attempt.at)}, {"ms", attempt.ms}, {"ok", attempt.ok}};
+    if (attempt.error_kind) item["error"] = common::errorKindName(*attempt.error_kind);
+    list.push_back(std::move(item));
+  }
+  return list.dump();
 }
 
 void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
@@ -77,7 +92,12 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
                                                   "cert_days_left",
                                                   "probe_type",
                                                   "dns_record",
-                                                  "dns_answers"});
+                                                  "dns_answers",
+                                                  "attempts",
+                                                  "attempts_failed",
+                                                  "attempt_min_ms",
+                                                  "attempt_median_ms",
+                                                  "attempt_max_ms"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -97,6 +117,17 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         r.cert_expires_at ? common::formatRfc3339(*r.cert_expires_at) : std::string();
     const std::string days_left = r.cert_days_left ? std::to_string(*r.cert_days_left) : "";
     const std::string answers = r.dns_answers ? arrayLiteral(*r.dns_answers) : std::string();
+    const auto stats = common::attemptStats(r.attempts);
+    std::string attempts, failed, fastest, median, slowest;
+    if (stats) {
+      attempts = attemptsJson(r.attempts);
+      failed = std::to_string(std::count_if(r.attempts.begin(), r.attempts.end(),
+                                            [](const common::Attempt& a) { return !a.ok; }));
+      fastest = fmt::format("{}", stats->min_ms);
+      median = fmt::format("{}", stats->median_ms);
+      slowest = fmt::format("{}", stats->max_ms);
+    }
+    auto ifAttempts = [&stats](const std::string& text) { return stats ? text.c_str() : nullptr; };
     auto boolean = [](const std::optional<bool>& value) -> const char* {
       if (!value) return nullptr;
       return *value ? "true" : "false";
@@ -113,7 +144,9 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         boolean(r.regexp_found), boolean(r.body_truncated),
         r.cert_expires_at ? expires.c_str() : nullptr,
         r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str(),
-        r.dns_record ? r.dns_record->c_str() : nullptr, r.dns_answers ? answers.c_str() : nullptr);
+        r.dns_record ? r.dns_record->c_str() : nullptr, r.dns_answers ? answers.c_str() : nullptr,
+        ifAttempts(attempts), ifAttempts(failed), ifAttempts(fastest), ifAttempts(median),
+        ifAttempts(slowest));
   }
   stream.complete();
 }

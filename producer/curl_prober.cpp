@@ -65,6 +65,7 @@ struct Transfer {
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
+  int attempt = 1;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
@@ -124,6 +125,7 @@ struct CurlProber::Impl {
     result.planned = transfer->planned;
     result.started = transfer->started;
     result.started_wall = transfer->started_wall;
+    result.attempt = transfer->attempt;
     // Stopping at the body limit was our doing, not a failure of the target.
     if (code == CURLE_WRITE_ERROR && transfer->body_truncated) code = CURLE_OK;
     result.curl_code = code;
@@ -163,13 +165,14 @@ CurlProber::~CurlProber() = default;
 std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
 
 void CurlProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> probed,
-                       ProbeScheduler::TimePoint planned) {
+                       ProbeScheduler::TimePoint planned, int attempt) {
   auto transfer = std::make_unique<Transfer>();
   transfer->easy = impl_->takeHandle();
   transfer->target = target;
   transfer->url = std::move(probed);
   const common::MonitoredUrl& url = *transfer->url;
   transfer->planned = planned;
+  transfer->attempt = attempt;
   transfer->started = ProbeScheduler::Clock::now();
   transfer->started_wall =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());

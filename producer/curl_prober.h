@@ -23,7 +23,7 @@ class CurlProber {
 
   /// Starts probing `url` now. The timeout caps the whole probe: DNS, connect, TLS and body.
   void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-             ProbeScheduler::TimePoint planned);
+             ProbeScheduler::TimePoint planned, int attempt = 1);
   std::size_t inFlight() const noexcept;
 
   /// Waits up to `timeout` for network activity or for one of `wake_fds` to become readable

@@ -219,6 +219,7 @@ struct Lookup {
   common::SystemTime started_wall;
   Clock::time_point deadline;
   Channel* channel = nullptr;
+  int attempt = 1;
 };
 
 struct DnsProber::Impl {
@@ -289,6 +290,7 @@ struct DnsProber::Impl {
     result.planned = lookup.planned;
     result.started = lookup.started;
     result.started_wall = lookup.started_wall;
+    result.attempt = lookup.attempt;
     result.total_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - lookup.started).count();
     return result;
@@ -348,12 +350,13 @@ DnsProber::~DnsProber() = default;
 std::size_t DnsProber::inFlight() const noexcept { return impl_->lookups.size(); }
 
 void DnsProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-                      ProbeScheduler::TimePoint planned) {
+                      ProbeScheduler::TimePoint planned, int attempt) {
   Channel& channel = impl_->channelFor(url->dns_server);
   const std::uint64_t serial = impl_->next_serial++;
   Lookup lookup;
   lookup.target = target;
   lookup.planned = planned;
+  lookup.attempt = attempt;
   lookup.started = Clock::now();
   lookup.started_wall =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());

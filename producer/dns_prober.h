@@ -22,7 +22,7 @@ class DnsProber {
   /// Starts the lookup `url` describes (dns://name, record, dns_server) now; the URL's timeout
   /// caps it, retries included.
   void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-             ProbeScheduler::TimePoint planned);
+             ProbeScheduler::TimePoint planned, int attempt = 1);
   std::size_t inFlight() const noexcept;
 
   /// Appends the resolver's sockets, with what each waits for, to `waits`.

@@ -31,6 +31,7 @@ struct ProbeResult {
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
+  int attempt = 1;       // which of the URL's `attempts` in this period, from 1
   int curl_code = 0;     // CURLcode (http, tcp and tls probes)
   long http_status = 0;  // 0 when no response arrived
   double total_ms = 0;

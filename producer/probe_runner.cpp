@@ -5,11 +5,11 @@ namespace webmon::producer {
 ProbeRunner::ProbeRunner(std::string user_agent) : curl_(std::move(user_agent)) {}
 
 void ProbeRunner::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-                        ProbeScheduler::TimePoint planned) {
+                        ProbeScheduler::TimePoint planned, int attempt) {
   if (url->type == common::ProbeType::Dns) {
-    dns_.start(target, std::move(url), planned);
+    dns_.start(target, std::move(url), planned, attempt);
   } else {
-    curl_.start(target, std::move(url), planned);
+    curl_.start(target, std::move(url), planned, attempt);
   }
 }
 

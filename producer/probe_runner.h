@@ -15,9 +15,10 @@ class ProbeRunner {
  public:
   explicit ProbeRunner(std::string user_agent);
 
-  /// Starts probing `url` now, with the prober its type needs.
+  /// Starts probing `url` now, with the prober its type needs. `attempt` (from 1) comes back
+  /// in the result, for URLs that make several attempts per period.
   void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-             ProbeScheduler::TimePoint planned);
+             ProbeScheduler::TimePoint planned, int attempt = 1);
   std::size_t inFlight() const noexcept;
 
   /// Waits up to `timeout` for any probe's sockets or one of `wake_fds` (negative entries are

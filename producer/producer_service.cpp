@@ -8,6 +8,7 @@
 #include "common/logging.h"
 #include "common/status_server.h"
 #include "common/version.h"
+#include "producer/attempt_series.h"
 #include "producer/kafka_publisher.h"
 #include "producer/lag_histogram.h"
 #include "producer/probe_runner.h"
@@ -173,30 +174,54 @@ ProducerTotals ProducerService::run() {
     }
   };
 
+  // URLs with several attempts per period: their attempts until the period's last is in.
+  AttemptSeries series;
+  std::vector<std::vector<ProbeResult>> complete_runs;
+  auto publish = [&](const common::ProbeReport& report, const common::MonitoredUrl& url,
+                     std::chrono::microseconds late) {
+    metrics.recordProbe(report, static_cast<double>(late.count()) / 1e6);
+    ++totals.probes;
+    if (report.ok) ++totals.probes_ok;
+    spdlog::debug("probe url={} ok={} status={} ms={:.1f}{}", url.url, report.ok,
+                  report.http_status.value_or(0), report.response_time_ms,
+                  report.error ? " error=" + std::string(errorKindName(report.error->kind)) + ": " +
+                                     report.error->message
+                               : "");
+    queue.push(QueuedReport{url.url, common::encodeReport(report)});
+  };
+  auto publishRuns = [&] {
+    for (const auto& run : complete_runs) {
+      const auto& first = run.front();
+      publish(buildRunReport(run, *first.url, config_.producer.producer_id), *first.url,
+              std::chrono::duration_cast<std::chrono::microseconds>(first.started - first.planned));
+    }
+    complete_runs.clear();
+  };
   auto collect = [&] {
-    for (const auto& result : finished) {
-      const auto& url = *result.url;
+    const auto now = Clock::now();
+    for (auto& result : finished) {
       const auto late =
           std::chrono::duration_cast<std::chrono::microseconds>(result.started - result.planned);
       lag.record(late);
-      auto report = buildReport(result, url, config_.producer.producer_id);
-      metrics.recordProbe(report, static_cast<double>(late.count()) / 1e6);
-      ++totals.probes;
-      if (report.ok) ++totals.probes_ok;
-      spdlog::debug("probe url={} ok={} status={} ms={:.1f}{}", url.url, report.ok,
-                    report.http_status.value_or(0), report.response_time_ms,
-                    report.error ? " error=" + std::string(errorKindName(report.error->kind)) +
-                                       ": " + report.error->message
-                                 : "");
-      queue.push(QueuedReport{url.url, common::encodeReport(report)});
+      if (result.url->attempts > 1) {
+        series.add(std::move(result), now, complete_runs);
+      } else {
+        publish(buildReport(result, *result.url, config_.producer.producer_id), *result.url, late);
+      }
     }
     finished.clear();
+    publishRuns();
   };
 
   std::uint64_t skipped_counted = 0;
   while (!shutdown_.requested()) {
     auto now = Clock::now();
     while (prober.inFlight() < config_.producer.max_concurrent_probes) {
+      // A run's next attempt first: its spacing was promised, and it keeps the run short.
+      if (auto next = series.popDue(now)) {
+        prober.start(next->target, next->url, next->planned, next->attempt);
+        continue;
+      }
       auto due = scheduler.popDue(now);
       if (!due) break;
       prober.start(due->target, targets.at(due->target), due->planned);
@@ -206,9 +231,9 @@ ProducerTotals ProducerService::run() {
       return std::clamp(std::chrono::ceil<std::chrono::milliseconds>(when - now),
                         std::chrono::milliseconds(0), kMaxIdleWait);
     };
-    if (auto next = scheduler.nextDue();
-        next && prober.inFlight() < config_.producer.max_concurrent_probes) {
-      wait = untilNext(*next);
+    if (prober.inFlight() < config_.producer.max_concurrent_probes) {
+      if (auto next = scheduler.nextDue()) wait = untilNext(*next);
+      if (auto next = series.nextDue()) wait = std::min(wait, untilNext(*next));
     }
     if (auto reload_due = reload.due()) wait = std::min(wait, untilNext(*reload_due));
     prober.poll(wait, wake_fds, finished);
@@ -250,6 +275,9 @@ ProducerTotals ProducerService::run() {
     prober.poll(std::chrono::milliseconds(100), {}, finished);
     collect();
   }
+  // Runs cut short by the stop still report the attempts they made.
+  complete_runs = series.takeUnfinished();
+  publishRuns();
   stop_publisher = true;
   publisher_thread.join();
   if (publisher_failure) std::rethrow_exception(publisher_failure);

@@ -207,4 +207,28 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   return report;
 }
 
+common::ProbeReport buildRunReport(const std::vector<ProbeResult>& attempts,
+                                   const common::MonitoredUrl& url,
+                                   const std::string& producer_id) {
+  std::vector<common::ProbeReport> judged;
+  judged.reserve(attempts.size());
+  for (const auto& attempt : attempts) judged.push_back(buildReport(attempt, url, producer_id));
+  std::vector<common::Attempt> summary;
+  bool all_up = true;
+  std::size_t chosen = judged.size() - 1;
+  for (std::size_t i = 0; i < judged.size(); ++i) {
+    const auto& attempt = judged[i];
+    all_up = all_up && attempt.ok && !attempt.degraded;
+    summary.push_back(
+        common::Attempt{attempt.checked_at, attempt.response_time_ms, attempt.ok,
+                        attempt.error ? std::optional(attempt.error->kind) : std::nullopt});
+    if (attempt.ok) chosen = i;
+  }
+  common::ProbeReport report = std::move(judged[chosen]);
+  report.checked_at = attempts.front().started_wall;
+  report.attempts = std::move(summary);
+  if (report.ok && !all_up) report.degraded = true;
+  return report;
+}
+
 }  // namespace webmon::producer

@@ -3,6 +3,7 @@
 // kind.
 
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/probe_report.h"
@@ -16,5 +17,12 @@ common::PhaseTimings phaseTimings(const ProbeResult& result);
 
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
                                 const std::string& producer_id);
+
+/// One report for a period's attempts (URLs with `attempts` > 1), in the order they ran:
+/// down only if every attempt failed; degraded if some failed or any was degraded; up if all
+/// were up. The other fields come from the last attempt that succeeded (the last attempt when
+/// none did); checked_at is when the first attempt started.
+common::ProbeReport buildRunReport(const std::vector<ProbeResult>& attempts,
+                                   const common::MonitoredUrl& url, const std::string& producer_id);
 
 }  // namespace webmon::producer

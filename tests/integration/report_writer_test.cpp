@@ -169,6 +169,35 @@ TEST_F(ReportWriterTest, StoresDnsAnswersAsATextArray) {
                   .as<bool>());
 }
 
+TEST_F(ReportWriterTest, StoresAttemptsWithTheirCountsAndMinMedianMax) {
+  DecodedBatch batch;
+  auto run = record("http://flaky/", true, 1);
+  run.report.degraded = true;
+  const auto t0 = *common::parseRfc3339("2026-11-25T10:00:00.000Z");
+  run.report.attempts = {{t0, 9.5, true, std::nullopt},
+                         {t0 + std::chrono::seconds(1), 2.0, false, common::ErrorKind::Http},
+                         {t0 + std::chrono::seconds(2), 4.0, true, std::nullopt},
+                         {t0 + std::chrono::seconds(3), 6.0, false, common::ErrorKind::Timeout}};
+  batch.reports = {run, record("http://single/", true, 2)};
+  ASSERT_EQ(writer_->write(batch).inserted, 2u);
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1(
+      "SELECT jsonb_array_length(attempts), attempts_failed, attempt_min_ms, attempt_median_ms, "
+      "attempt_max_ms, attempts->1->>'error', attempts->3->>'at', status FROM reports "
+      "WHERE url = 'http://flaky/'");
+  EXPECT_EQ(row[0].as<int>(), 4);
+  EXPECT_EQ(row[1].as<int>(), 2);
+  EXPECT_DOUBLE_EQ(row[2].as<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(row[3].as<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(row[4].as<double>(), 9.5);
+  EXPECT_EQ(row[5].as<std::string>(), "http");
+  EXPECT_EQ(row[6].as<std::string>(), "2026-11-25T10:00:03.000Z");
+  EXPECT_EQ(row[7].as<std::string>(), "degraded");
+  EXPECT_TRUE(tx.exec1("SELECT attempts IS NULL AND attempts_failed IS NULL AND attempt_min_ms IS "
+                       "NULL FROM reports WHERE url = 'http://single/'")[0]
+                  .as<bool>());
+}
+
 // A database that held rows before migration 002 keeps them, each up or down as ok says.
 TEST(SchemaMigration, RowsStoredBeforeStatusExistedGetOneFromOk) {
   WEBMON_REQUIRE_TEST_ENV();

@@ -3,6 +3,7 @@
 //   GET /ok              200 "ok"
 //   GET /status/<code>   that status code
 //   GET /delay/<ms>      200 after <ms> milliseconds
+//   GET /flaky           200 and 500 in turn, 200 first
 //   GET /hits            how many requests each path has had, one "path count" per line
 //
 // With --silent-port-file it also opens a second port that accepts TCP connections but never
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -111,6 +113,13 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(request.matches[1])));
         response.set_content("ok\n", "text/plain");
       });
+  // Answers 200 and 500 in turn (first 200): a flaky service for tests of `attempts`.
+  std::atomic<long> flaky_requests{0};
+  server.Get("/flaky", [&](const httplib::Request&, httplib::Response& response) {
+    const bool fail = flaky_requests++ % 2 == 1;
+    response.status = fail ? 500 : 200;
+    response.set_content(fail ? "failing\n" : "ok\n", "text/plain");
+  });
   server.Get("/hits", [&](const httplib::Request&, httplib::Response& response) {
     std::lock_guard lock(hits_mutex);
     std::string body;

@@ -276,5 +276,71 @@ TEST(DnsAnswersContain, ComparesAddressesAsAddressesAndNamesWithoutCase) {
   EXPECT_FALSE(dnsAnswersContain(DnsRecord::TXT, {"v=spf1 -all"}, "V=SPF1 -ALL"));
 }
 
+// One attempt of a run: `ok` gives HTTP 200, otherwise a refused connect.
+ProbeResult attemptResult(int attempt, bool ok, double ms, common::SystemTime at) {
+  ProbeResult result;
+  result.attempt = attempt;
+  result.started_wall = at;
+  result.total_ms = ms;
+  result.curl_code = ok ? CURLE_OK : CURLE_COULDNT_CONNECT;
+  result.http_status = ok ? 200 : 0;
+  result.error_detail = ok ? "" : "Connection refused";
+  return result;
+}
+
+common::MonitoredUrl threeAttempts() {
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  url.name = url.url;
+  url.attempts = 3;
+  return url;
+}
+
+TEST(BuildRunReport, DownOnlyWhenEveryAttemptFailedDegradedWhenSomeDid) {
+  const common::SystemTime t0{std::chrono::milliseconds(1'764'000'000'000)};
+  const auto t1 = t0 + std::chrono::seconds(1), t2 = t0 + std::chrono::seconds(2);
+  const auto url = threeAttempts();
+  const auto all_up =
+      buildRunReport({attemptResult(1, true, 30, t0), attemptResult(2, true, 10, t1),
+                      attemptResult(3, true, 20, t2)},
+                     url, "p");
+  EXPECT_EQ(all_up.status(), common::ProbeStatus::Up);
+  EXPECT_EQ(all_up.checked_at, t0);
+  EXPECT_EQ(all_up.response_time_ms, 20);  // the last successful attempt's
+  ASSERT_EQ(all_up.attempts.size(), 3u);
+  EXPECT_EQ(all_up.attempts[1], (common::Attempt{t1, 10, true, std::nullopt}));
+  const auto stats = common::attemptStats(all_up.attempts);
+  EXPECT_EQ(stats->min_ms, 10);
+  EXPECT_EQ(stats->median_ms, 20);
+  EXPECT_EQ(stats->max_ms, 30);
+
+  const auto flaky = buildRunReport({attemptResult(1, true, 30, t0), attemptResult(2, false, 1, t1),
+                                     attemptResult(3, false, 2, t2)},
+                                    url, "p");
+  EXPECT_EQ(flaky.status(), common::ProbeStatus::Degraded);
+  EXPECT_FALSE(flaky.error);  // ok: the failures are in `attempts`
+  EXPECT_EQ(flaky.http_status, 200);
+  EXPECT_EQ(flaky.attempts[2].error_kind, ErrorKind::Connect);
+
+  const auto down = buildRunReport({attemptResult(1, false, 1, t0), attemptResult(2, false, 2, t1),
+                                    attemptResult(3, false, 4, t2)},
+                                   url, "p");
+  EXPECT_EQ(down.status(), common::ProbeStatus::Down);
+  ASSERT_TRUE(down.error);
+  EXPECT_EQ(down.error->kind, ErrorKind::Connect);
+  EXPECT_EQ(down.response_time_ms, 4);  // the last attempt's
+  EXPECT_EQ(down.checked_at, t0);
+}
+
+TEST(AttemptStats, MedianOfAnEvenCountIsTheMeanOfTheMiddleTwo) {
+  const common::SystemTime t{};
+  EXPECT_FALSE(common::attemptStats({}));
+  const auto stats = common::attemptStats(
+      {{t, 40, true, {}}, {t, 10, true, {}}, {t, 30, false, {}}, {t, 20, true, {}}});
+  EXPECT_EQ(stats->min_ms, 10);
+  EXPECT_EQ(stats->median_ms, 25);
+  EXPECT_EQ(stats->max_ms, 40);
+}
+
 }  // namespace
 }  // namespace webmon::producer

@@ -218,6 +218,26 @@ TEST(Config, DnsProbesNameARecordTypeAnExpectedAnswerAndAServer) {
   EXPECT_THAT(problems[5], HasSubstr("monitored_urls[5].record: applies to type dns only"));
 }
 
+TEST(Config, AttemptsMustFitInThePeriod) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "timeout": 2, "period": 10, "attempts": 3, "attempt_spacing": 0.5},
+      {"url": "http://b/"}]})",
+                                    noEnvironment());
+  EXPECT_EQ(config.monitored_urls[0].attempts, 3);
+  EXPECT_EQ(config.monitored_urls[0].attempt_spacing, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.monitored_urls[1].attempts, 1);
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "timeout": 10, "period": 30, "attempts": 3, "attempt_spacing": 1},
+      {"url": "http://b/", "attempts": 0},
+      {"url": "http://c/", "attempt_spacing": 2}]})");
+  ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0],
+              HasSubstr("monitored_urls[0].attempts: with timeout 10 and attempt_spacing 1 the "
+                        "attempts may take 32 s: must fit in period (30)"));
+  EXPECT_THAT(problems[1], HasSubstr("monitored_urls[1].attempts"));
+  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].attempt_spacing: needs attempts"));
+}
+
 TEST(Config, MetricsListenIsHostPortOrEmpty) {
   const Config defaults = parseConfig(kMinimal, noEnvironment());
   EXPECT_EQ(defaults.producer.metrics_listen, "127.0.0.1:9101");

@@ -135,6 +135,26 @@ TEST(ProbeReport, DnsRecordAndAnswersRoundTrip) {
   EXPECT_FALSE(http.contains("dns_answers"));
 }
 
+TEST(ProbeReport, AttemptsRoundTripWithTheirMinMedianMax) {
+  auto report = sampleReport();
+  const auto t0 = *parseRfc3339("2026-11-25T10:00:00.000Z");
+  report.attempts = {{t0, 12.5, true, std::nullopt},
+                     {t0 + std::chrono::seconds(2), 3.25, false, ErrorKind::Timeout},
+                     {t0 + std::chrono::seconds(4), 7, true, std::nullopt}};
+  const auto json = nlohmann::json::parse(encodeReport(report));
+  ASSERT_EQ(json["attempts"].size(), 3u);
+  EXPECT_EQ(json["attempts"][1]["at"], "2026-11-25T10:00:02.000Z");
+  EXPECT_EQ(json["attempts"][1]["error"], "timeout");
+  EXPECT_FALSE(json["attempts"][0].contains("error"));
+  EXPECT_EQ(json["attempt_ms"]["min"], 3.25);
+  EXPECT_EQ(json["attempt_ms"]["median"], 7);
+  EXPECT_EQ(json["attempt_ms"]["max"], 12.5);
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->attempts, report.attempts);
+  EXPECT_FALSE(nlohmann::json::parse(encodeReport(sampleReport())).contains("attempts"));
+}
+
 // Reports already on the topic when the producer was upgraded must still be stored.
 TEST(ProbeReport, SchemaVersionOneIsStillAccepted) {
   auto json = nlohmann::json::parse(encodeReport(sampleReport()));
@@ -230,6 +250,18 @@ INSTANTIATE_TEST_SUITE_P(
             "dns record",
             [](auto& j) { j["dns_record"] = "SRV", j["dns_answers"] = nlohmann::json::array(); },
             "\"dns_record\" must be A, AAAA"},
+        RejectCase{"attempts",
+                   [](auto& j) {
+                     j["attempts"] = {{{"at", "x"}, {"ms", 1}}};
+                   },
+                   "\"attempts\" must be an array"},
+        RejectCase{
+            "attempt kind",
+            [](auto& j) {
+              j["attempts"] = {
+                  {{"at", "2026-11-25T10:00:00Z"}, {"ms", 1}, {"ok", false}, {"error", "x"}}};
+            },
+            "\"attempts\" must be an array"},
         RejectCase{"dns alone", [](auto& j) { j["dns_record"] = "A"; }, "come together"},
         RejectCase{"dns answers", [](auto& j) { j["dns_record"] = "A", j["dns_answers"] = {1}; },
                    "\"dns_answers\" must hold strings"},
