@@ -333,10 +333,28 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
   }
   if (out.type != ProbeType::Http) {
     // These describe an HTTP exchange; on a tcp or tls probe they would silently do nothing.
-    for (const char* key : {"expected_status", "regexp", "max_body_bytes", "method", "headers",
-                            "body", "follow_redirects", "max_redirects"}) {
+    for (const char* key :
+         {"expected_status", "method", "headers", "body", "follow_redirects", "max_redirects"}) {
       if (node.field(key).present()) {
         node.field(key).failWithoutValue("applies to type http only");
+      }
+    }
+  }
+  // tcp and tls probes may say something once connected and expect a reply (`regexp`).
+  const auto send = node.field("send");
+  if (out.type != ProbeType::Tcp && out.type != ProbeType::Tls) {
+    if (send.present()) send.failWithoutValue("applies to types tcp and tls only");
+  } else if (auto text = send.string()) {
+    if (text->size() > 64 * 1024) {
+      send.failWithoutValue("must be at most 64 KiB");
+    } else {
+      out.send = *text;
+    }
+  }
+  if (out.type == ProbeType::Dns) {
+    for (const char* key : {"regexp", "max_body_bytes"}) {
+      if (node.field(key).present()) {
+        node.field(key).failWithoutValue("does not apply to type dns (see expect)");
       }
     }
   }
@@ -469,7 +487,8 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
                           "expect",
                           "dns_server",
                           "attempts",
-                          "attempt_spacing"});
+                          "attempt_spacing",
+                          "send"});
   const auto type = node.field("type");
   if (auto name = type.nonEmptyString()) {
     if (*name == "http") {

@@ -76,12 +76,14 @@ struct MonitoredUrl {
   milliseconds degraded_after{0};  // a successful probe slower than this is "degraded"; 0: off
   // What makes a response a success (see README "HTTP checks").
   std::vector<StatusRange> expected_status;  // empty: 200-399
-  std::optional<Regexp> regexp;              // must occur in the first max_body_bytes
+  std::optional<Regexp> regexp;              // must occur in the first max_body_bytes (http),
+                                             // or in what a tcp/tls server sends back
   std::size_t max_body_bytes = 65'536;       // how much of the body is read for `regexp`
   // What the probe sends.
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::string send;  // tcp and tls probes: sent once connected (a request, a greeting)
   bool verify_tls = true;
   // A certificate that expires in fewer days than this makes the probe degraded (or down,
   // with expiring_cert_is_down). 0: off. For https and tls probes.

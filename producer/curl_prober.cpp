@@ -67,6 +67,14 @@ struct Transfer {
   common::SystemTime started_wall;
   int attempt = 1;
   char error_buffer[CURL_ERROR_SIZE] = {};
+  // tcp and tls probes with `send` or `regexp`: once connected, the exchange runs on the
+  // connection libcurl made (curl_easy_send/recv), with the socket in our poll.
+  bool conversing = false;
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  std::size_t sent = 0;
+  ProbeScheduler::TimePoint deadline;
+  double first_byte_ms = 0;  // from the start, when the server's first byte arrived
+  std::string failure;       // why the exchange failed, when it did
 };
 
 namespace {
@@ -116,9 +124,84 @@ struct CurlProber::Impl {
     return easy;
   }
 
+  // Probes connected for an exchange (tcp/tls with send or regexp), in the order they began.
+  std::vector<Transfer*> conversations;
+
+  static bool needsExchange(const common::MonitoredUrl& url) {
+    return (url.type == common::ProbeType::Tcp || url.type == common::ProbeType::Tls) &&
+           (!url.send.empty() || url.regexp);
+  }
+
+  // The connection is up: start the exchange. The easy handle stays in the multi handle, or
+  // curl_easy_send/recv would stop working.
+  void beginExchange(Transfer* transfer) {
+    transfer->conversing = true;
+    transfer->deadline = transfer->started + transfer->url->timeout;
+    transfer->body_limit = transfer->url->max_body_bytes;
+    curl_easy_getinfo(transfer->easy.get(), CURLINFO_ACTIVESOCKET, &transfer->socket);
+    conversations.push_back(transfer);
+  }
+
+  // Sends what is left of `send`, then reads until the regexp matches, the server closes,
+  // the body limit is reached or the deadline passes. Returns the probe's code once it is
+  // over, nothing while it goes on.
+  std::optional<CURLcode> advanceExchange(Transfer& transfer, ProbeScheduler::TimePoint now) {
+    CURL* easy = transfer.easy.get();
+    const common::MonitoredUrl& url = *transfer.url;
+    while (transfer.sent < url.send.size()) {
+      std::size_t written = 0;
+      const CURLcode code = curl_easy_send(easy, url.send.data() + transfer.sent,
+                                           url.send.size() - transfer.sent, &written);
+      if (code == CURLE_AGAIN) break;
+      if (code != CURLE_OK) {
+        transfer.failure = std::string("sending failed: ") + curl_easy_strerror(code);
+        return CURLE_SEND_ERROR;
+      }
+      transfer.sent += written;
+    }
+    if (transfer.sent == url.send.size()) {
+      if (!url.regexp) return CURLE_OK;  // said it; nothing to wait for
+      char buffer[16 * 1024];
+      for (;;) {
+        const std::size_t room = transfer.body_limit - transfer.body.size();
+        std::size_t received = 0;
+        const CURLcode code =
+            curl_easy_recv(easy, buffer, std::min(sizeof buffer, room + 1), &received);
+        if (code == CURLE_AGAIN) break;
+        if (code != CURLE_OK) {
+          transfer.failure = std::string("receiving failed: ") + curl_easy_strerror(code);
+          return CURLE_RECV_ERROR;
+        }
+        if (received == 0) return CURLE_OK;  // the server closed: judge what it sent
+        if (transfer.first_byte_ms == 0) {
+          transfer.first_byte_ms =
+              std::chrono::duration<double, std::milli>(now - transfer.started).count();
+        }
+        transfer.body.append(buffer, std::min(received, room));
+        if (received > room) {
+          transfer.body_truncated = true;
+          return CURLE_OK;
+        }
+        if (url.regexp->search(transfer.body)) return CURLE_OK;
+      }
+    }
+    if (now >= transfer.deadline) {
+      transfer.failure = transfer.sent < url.send.size()
+                             ? "timed out sending " + std::to_string(url.send.size()) + " bytes"
+                             : "timed out waiting for the regexp: not in the " +
+                                   std::to_string(transfer.body.size()) + " bytes received";
+      return CURLE_OPERATION_TIMEDOUT;
+    }
+    return std::nullopt;
+  }
+
   void finish(CURL* easy, CURLcode code, std::vector<ProbeResult>& finished) {
     Transfer* transfer = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
+    if (code == CURLE_OK && !transfer->conversing && needsExchange(*transfer->url)) {
+      beginExchange(transfer);
+      return;
+    }
     ProbeResult result;
     result.target = transfer->target;
     result.url = std::move(transfer->url);
@@ -143,7 +226,16 @@ struct CurlProber::Impl {
     result.connect_done_ms = millis(CURLINFO_CONNECT_TIME_T);
     result.tls_done_ms = millis(CURLINFO_APPCONNECT_TIME_T);
     result.first_byte_ms = millis(CURLINFO_STARTTRANSFER_TIME_T);
-    if (code != CURLE_OK) {
+    if (transfer->conversing) {
+      // libcurl's clock stopped at the connect; the exchange came after.
+      result.total_ms = std::chrono::duration<double, std::milli>(ProbeScheduler::Clock::now() -
+                                                                  transfer->started)
+                            .count();
+      result.first_byte_ms = transfer->first_byte_ms;
+    }
+    if (!transfer->failure.empty()) {
+      result.error_detail = transfer->failure;
+    } else if (code != CURLE_OK) {
       result.error_detail =
           transfer->error_buffer[0] != '\0' ? transfer->error_buffer : curl_easy_strerror(code);
     }
@@ -195,7 +287,10 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(url.timeout.count()));
   // Availability, not a warm pool: every probe opens and closes its own connection.
   curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  // ... except an exchange's connection, which must outlive the connect for curl_easy_send
+  // and recv (libcurl closes a forbid-reuse connection when the connect is done). Connect-only
+  // connections are never reused anyway.
+  if (!Impl::needsExchange(url)) curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -257,16 +352,27 @@ void CurlProber::poll(std::chrono::milliseconds timeout, const std::vector<int>&
 void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& extra,
                       std::vector<ProbeResult>& finished) {
   std::vector<curl_waitfd> waits;
-  waits.reserve(extra.size());
+  waits.reserve(extra.size() + impl_->conversations.size());
   for (const auto& wait : extra) {
     const short events = static_cast<short>((wait.want_read ? CURL_WAIT_POLLIN : 0) |
                                             (wait.want_write ? CURL_WAIT_POLLOUT : 0));
     waits.push_back(curl_waitfd{wait.fd, events, 0});
   }
+  // The exchanges' sockets (readiness is only a hint: every exchange is advanced after the
+  // poll, and TLS may have buffered data the socket does not show).
+  const auto now = ProbeScheduler::Clock::now();
+  for (const Transfer* transfer : impl_->conversations) {
+    const bool sending = transfer->sent < transfer->url->send.size();
+    waits.push_back(curl_waitfd{
+        transfer->socket, static_cast<short>(sending ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0});
+    timeout = std::min(
+        timeout, std::max(std::chrono::milliseconds(0),
+                          std::chrono::ceil<std::chrono::milliseconds>(transfer->deadline - now)));
+  }
   int ready = 0;
   curl_multi_poll(impl_->multi.get(), waits.empty() ? nullptr : waits.data(),
                   static_cast<unsigned>(waits.size()), static_cast<int>(timeout.count()), &ready);
-  for (std::size_t i = 0; i < waits.size(); ++i) {
+  for (std::size_t i = 0; i < extra.size(); ++i) {
     // An error or hang-up counts as readable: reading is how the owner learns of it.
     extra[i].ready_read =
         (waits[i].revents & (CURL_WAIT_POLLIN | CURL_WAIT_POLLPRI)) != 0 ||
@@ -279,6 +385,18 @@ void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& ex
   while (CURLMsg* message = curl_multi_info_read(impl_->multi.get(), &queued)) {
     if (message->msg == CURLMSG_DONE) {
       impl_->finish(message->easy_handle, message->data.result, finished);
+    }
+  }
+  // Every exchange gets a turn, those that just began included: they send (and may hear
+  // back) without waiting for the next poll.
+  auto& conversations = impl_->conversations;
+  for (std::size_t i = 0; i < conversations.size();) {
+    Transfer* transfer = conversations[i];
+    if (auto code = impl_->advanceExchange(*transfer, ProbeScheduler::Clock::now())) {
+      conversations.erase(conversations.begin() + static_cast<std::ptrdiff_t>(i));
+      impl_->finish(transfer->easy.get(), *code, finished);
+    } else {
+      ++i;
     }
   }
 }

@@ -66,6 +66,21 @@ void judgeResponse(const ProbeResult& result, const common::MonitoredUrl& url,
                     result.total_ms > static_cast<double>(url.degraded_after.count());
 }
 
+// tcp and tls probes with a `regexp`: did what the server sent back contain it? False (with
+// the error set) when it did not.
+bool judgeReply(const ProbeResult& result, const common::MonitoredUrl& url,
+                common::ProbeReport& report) {
+  if (!url.regexp) return true;
+  report.body_truncated = result.body_truncated;
+  report.regexp_found = url.regexp->search(result.body);
+  if (*report.regexp_found) return true;
+  report.error = common::ProbeError{
+      common::ErrorKind::Regexp,
+      "regexp not found in the " + std::to_string(result.body.size()) + " bytes the server sent" +
+          (result.body_truncated ? " before max_body_bytes" : " before it closed")};
+  return false;
+}
+
 // min_cert_days: a certificate about to expire makes an otherwise good probe degraded, or
 // down when the URL says so.
 void judgeCertificate(const common::MonitoredUrl& url, common::ProbeReport& report) {
@@ -148,8 +163,8 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   if (code == CURLE_OK) {
     if (url.type == common::ProbeType::Http) {
       judgeResponse(result, url, report);
-    } else {
-      report.ok = true;  // connected (tls: and the handshake verified)
+    } else if (judgeReply(result, url, report)) {
+      report.ok = true;  // connected (tls: and the handshake verified), and the reply matched
       report.degraded = url.degraded_after.count() > 0 &&
                         result.total_ms > static_cast<double>(url.degraded_after.count());
     }
@@ -204,6 +219,11 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   }
   report.ok = false;
   report.error = common::ProbeError{kind, result.error_detail};
+  // A tcp/tls exchange that ran out of time waiting for its regexp did read a reply.
+  if (url.type != common::ProbeType::Http && url.regexp && kind == ErrorKind::Timeout) {
+    report.regexp_found = false;
+    report.body_truncated = false;
+  }
   return report;
 }
 

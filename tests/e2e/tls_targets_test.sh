@@ -75,6 +75,8 @@ cat >config.json <<JSON
    {"type": "tls", "url": "tls://127.0.0.1:$good_port", "name": "tls-good", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
    {"type": "tls", "url": "tls://127.0.0.1:$soon_port", "name": "tls-soon", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem", "min_cert_days": 14},
    {"type": "tls", "url": "tls://127.0.0.1:$expired_port", "name": "tls-expired", "timeout": 2, "period": 3, "ca_file": "$work/ca.pem"},
+   {"type": "tls", "url": "tls://127.0.0.1:$self_port", "name": "tls-exchange", "timeout": 2, "period": 3, "verify_tls": false,
+    "send": "GET / HTTP/1.0\r\n\r\n", "regexp": "^HTTP/1[.]0 200 ok"},
    {"type": "tcp", "url": "tcp://127.0.0.1:$self_port", "name": "tcp-open", "timeout": 2, "period": 3}],
  "producer": {"id": "tls-test", "metrics_listen": "127.0.0.1:0"}}
 JSON
@@ -130,6 +132,12 @@ tls_soon=$(grep '"name":"tls-soon"' reports.json)
 [[ -n $tls_soon ]] || fail "no report for tls-soon"
 grep -v '"status":"degraded"' <<<"$tls_soon" && fail "tls-soon: a certificate 10 days from expiry with min_cert_days 14 is not degraded"
 echo "ok   - tls-soon: $(wc -l <<<"$tls_soon") reports degraded (certificate expires in 10 days, min_cert_days 14)"
+# A request over a TLS connection (self-signed: verify_tls false), and the regexp found in s_server's reply.
+tls_exchange=$(grep '"name":"tls-exchange"' reports.json)
+[[ -n $tls_exchange ]] || fail "no report for tls-exchange"
+grep -v '"status":"up"' <<<"$tls_exchange" && fail "tls-exchange: not up"
+grep -v '"regexp_found":true' <<<"$tls_exchange" && fail "tls-exchange: the reply did not match"
+echo "ok   - tls-exchange: $(wc -l <<<"$tls_exchange") requests over TLS, the reply matched ^HTTP/1.0 200 ok"
 tcp_open=$(grep '"name":"tcp-open"' reports.json)
 [[ -n $tcp_open ]] || fail "no report for tcp-open"
 grep -v '"status":"up"' <<<"$tcp_open" && fail "tcp-open: not up"

@@ -3,12 +3,15 @@
 
 #include "producer/curl_prober.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -227,6 +230,120 @@ TEST(CurlProber, TcpProbesConnectAndNothingMore) {
   EXPECT_FALSE(reports[0].timings.ttfb_ms);
   EXPECT_FALSE(reports[1].ok);
   EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Connect);
+}
+
+// A TCP service on loopback that runs `talk` on each accepted connection (one thread each).
+class TcpService {
+ public:
+  explicit TcpService(std::function<void(int fd)> talk) : talk_(std::move(talk)) {
+    sockaddr_in address{};
+    listener_ = listenOnLoopback(16, address);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        const int fd = accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;  // the listener was shut down
+        std::lock_guard lock(mutex_);
+        sessions_.emplace_back([this, fd] {
+          talk_(fd);
+          close(fd);
+        });
+      }
+    });
+  }
+  ~TcpService() {
+    shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    close(listener_);
+    for (auto& session : sessions_) session.join();
+  }
+  std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::function<void(int)> talk_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<std::thread> sessions_;
+};
+
+void say(int fd, const std::string& text) { send(fd, text.data(), text.size(), MSG_NOSIGNAL); }
+
+// Reads until `line` has arrived (or the peer closed); returns what was read.
+std::string hear(int fd, const std::string& line) {
+  std::string heard;
+  char buffer[256];
+  while (heard.find(line) == std::string::npos) {
+    const auto n = recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    heard.append(buffer, static_cast<std::size_t>(n));
+  }
+  return heard;
+}
+
+common::MonitoredUrl exchange(const std::string& url, const std::string& send_text,
+                              const char* regexp, milliseconds timeout = milliseconds(2000)) {
+  auto probe = target(url, timeout);
+  probe.type = common::ProbeType::Tcp;
+  probe.send = send_text;
+  if (regexp != nullptr) probe.regexp = std::get<common::Regexp>(common::Regexp::compile(regexp));
+  return probe;
+}
+
+TEST(CurlProber, TcpProbesSendTheirPayloadAndLookForTheRegexpInTheReply) {
+  // A line protocol: a greeting, then PING is answered with +PONG.
+  std::atomic<int> pings{0};
+  TcpService service([&](int fd) {
+    say(fd, "220 webmon-test ready\r\n");
+    if (hear(fd, "PING\r\n").find("PING\r\n") != std::string::npos) {
+      ++pings;
+      std::this_thread::sleep_for(milliseconds(30));  // a measurable time to first byte
+      say(fd, "+PONG\r\n");
+    }
+    hear(fd, "\n\n");  // until the probe hangs up
+  });
+  const auto reports = probeAll({exchange(service.url(), "PING\r\n", "\\+PONG"),
+                                 exchange(service.url(), "", "^220 "),
+                                 exchange(service.url(), "PING\r\n", "^250 ok", milliseconds(500)),
+                                 exchange(service.url(), "QUIT\r\n", nullptr)});
+  EXPECT_TRUE(reports[0].ok) << (reports[0].error ? reports[0].error->message : "");
+  EXPECT_EQ(reports[0].regexp, "\\+PONG");
+  EXPECT_EQ(reports[0].regexp_found, true);
+  EXPECT_EQ(reports[0].body_truncated, false);
+  EXPECT_TRUE(reports[0].timings.connect_ms);
+  ASSERT_TRUE(reports[0].timings.ttfb_ms);  // the greeting's arrival
+  EXPECT_GE(reports[0].response_time_ms, 30.0);
+  EXPECT_TRUE(reports[1].ok) << "the greeting alone matches ^220";
+  // The reply never matches: the probe waits for more until the server... does not close,
+  // so the timeout ends it, and says so.
+  ASSERT_TRUE(reports[2].error);
+  EXPECT_EQ(reports[2].error->kind, common::ErrorKind::Timeout) << reports[2].error->message;
+  EXPECT_EQ(reports[2].regexp_found, false);
+  EXPECT_THAT(reports[2].error->message, ::testing::HasSubstr("timed out waiting for the regexp"));
+  EXPECT_TRUE(reports[3].ok) << "send without regexp: connected and said it";
+  EXPECT_EQ(pings.load(), 2);
+}
+
+TEST(CurlProber, TcpRepliesAreReadOnlyUpToMaxBodyBytesAndAClosedConnectionIsJudged) {
+  TcpService flood([](int fd) {
+    const std::string chunk(64 * 1024, 'x');
+    for (int i = 0; i < 16; ++i) say(fd, chunk);  // 1 MiB, unless the probe hangs up first
+  });
+  TcpService brief([](int fd) { say(fd, "500 go away\r\n"); });  // then closes
+  auto capped = exchange(flood.url(), "", "PONG");
+  capped.max_body_bytes = 1000;
+  const auto reports = probeAll({capped, exchange(brief.url(), "", "^220")});
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[0].error->kind, common::ErrorKind::Regexp);
+  EXPECT_EQ(reports[0].body_truncated, true);
+  EXPECT_EQ(reports[0].error->message,
+            "regexp not found in the 1000 bytes the server sent before max_body_bytes");
+  ASSERT_TRUE(reports[1].error);
+  EXPECT_EQ(reports[1].error->kind, common::ErrorKind::Regexp);
+  EXPECT_EQ(reports[1].error->message,
+            "regexp not found in the 13 bytes the server sent before it closed");
+  EXPECT_EQ(reports[1].regexp_found, false);
 }
 
 // A port whose accept queue is full: Linux drops further SYNs, so a connect gets no answer at

@@ -173,7 +173,7 @@ TEST(Config, TcpAndTlsProbesTakeHostAndPortAndNoHttpSettings) {
   const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
       {"type": "tcp", "url": "tcp://db.internal"},
       {"type": "tls", "url": "https://mail.example.com:465/"},
-      {"type": "tcp", "url": "tcp://h:1", "regexp": "x"},
+      {"type": "tcp", "url": "tcp://h:1", "method": "POST"},
       {"type": "ping", "url": "http://a/"},
       {"url": "tcp://h:1"}]})");
   ASSERT_EQ(problems.size(), 5u) << ::testing::PrintToString(problems);
@@ -181,7 +181,7 @@ TEST(Config, TcpAndTlsProbesTakeHostAndPortAndNoHttpSettings) {
               HasSubstr("monitored_urls[0].url: must be tcp://host:port for type tcp"));
   EXPECT_THAT(problems[1],
               HasSubstr("monitored_urls[1].url: must be tls://host:port for type tls"));
-  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].regexp: applies to type http only"));
+  EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].method: applies to type http only"));
   EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].type: must be http, tcp, tls or dns"));
   EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].url: must start with http:// or https://"));
 }
@@ -216,6 +216,26 @@ TEST(Config, DnsProbesNameARecordTypeAnExpectedAnswerAndAServer) {
   EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].dns_server: must be an IP address"));
   EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].verify_tls: does not apply to type dns"));
   EXPECT_THAT(problems[5], HasSubstr("monitored_urls[5].record: applies to type dns only"));
+}
+
+TEST(Config, TcpAndTlsProbesMaySendAPayloadAndExpectARegexp) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"type": "tcp", "url": "tcp://redis.internal:6379", "send": "PING\r\n", "regexp": "^\\+PONG",
+       "max_body_bytes": 512},
+      {"type": "tls", "url": "tls://mail.example.com:465", "regexp": "^220 "}]})",
+                                    noEnvironment());
+  EXPECT_EQ(config.monitored_urls[0].send, "PING\r\n");
+  ASSERT_TRUE(config.monitored_urls[0].regexp);
+  EXPECT_EQ(config.monitored_urls[0].regexp->pattern(), "^\\+PONG");
+  EXPECT_EQ(config.monitored_urls[0].max_body_bytes, 512u);
+  EXPECT_TRUE(config.monitored_urls[1].regexp);
+  const auto problems = problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
+      {"url": "http://a/", "send": "x"},
+      {"type": "dns", "url": "dns://b.test", "regexp": "x"}]})");
+  ASSERT_EQ(problems.size(), 2u) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("monitored_urls[0].send: applies to types tcp and tls only"));
+  EXPECT_THAT(problems[1],
+              HasSubstr("monitored_urls[1].regexp: does not apply to type dns (see expect)"));
 }
 
 TEST(Config, AttemptsMustFitInThePeriod) {
