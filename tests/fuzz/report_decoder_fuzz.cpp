@@ -30,8 +30,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       a.timings.tls_ms.has_value() != b.timings.tls_ms.has_value() ||
       a.timings.ttfb_ms.has_value() != b.timings.ttfb_ms.has_value() || a.regexp != b.regexp ||
       a.regexp_found != b.regexp_found || a.body_truncated != b.body_truncated ||
-      a.cert_expires_at != b.cert_expires_at || a.cert_days_left != b.cert_days_left) {
+      a.cert_expires_at != b.cert_expires_at || a.cert_days_left != b.cert_days_left ||
+      a.type != b.type || a.dns_record != b.dns_record || a.dns_answers != b.dns_answers ||
+      a.attempts.size() != b.attempts.size()) {
     std::abort();
+  }
+  for (std::size_t i = 0; i < a.attempts.size(); ++i) {
+    // ms is rounded to microseconds on the way out; the rest must survive exactly.
+    if (a.attempts[i].at != b.attempts[i].at || a.attempts[i].ok != b.attempts[i].ok ||
+        a.attempts[i].error_kind != b.attempts[i].error_kind) {
+      std::abort();
+    }
   }
   return 0;
 }
