@@ -347,11 +347,33 @@ struct DnsProber::Impl {
 DnsProber::DnsProber() : impl_(std::make_unique<Impl>()) {}
 DnsProber::~DnsProber() = default;
 
-std::size_t DnsProber::inFlight() const noexcept { return impl_->lookups.size(); }
+// Finished lookups not yet handed out count too: the caller polls until this is 0.
+std::size_t DnsProber::inFlight() const noexcept {
+  return impl_->lookups.size() + impl_->completed.size();
+}
 
 void DnsProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
                       ProbeScheduler::TimePoint planned, int attempt) {
-  Channel& channel = impl_->channelFor(url->dns_server);
+  Channel* resolver = nullptr;
+  try {
+    resolver = &impl_->channelFor(url->dns_server);
+  } catch (const std::exception& error) {
+    // No resolver for this server (out of memory, say): this probe fails, the loop goes on.
+    Lookup failed;
+    failed.target = target;
+    failed.url = std::move(url);
+    failed.planned = planned;
+    failed.started = Clock::now();
+    failed.started_wall =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    failed.attempt = attempt;
+    ProbeResult result = impl_->resultOf(failed);
+    result.dns_outcome = DnsOutcome::Failed;
+    result.error_detail = error.what();
+    impl_->completed.push_back(std::move(result));
+    return;
+  }
+  Channel& channel = *resolver;
   const std::uint64_t serial = impl_->next_serial++;
   Lookup lookup;
   lookup.target = target;
