@@ -174,6 +174,36 @@ TEST_F(SqlReportsTest, SlowestPhaseNamesWhereTheTimeGoes) {
   EXPECT_EQ(fields(rows[2])[2], "dns");
 }
 
+TEST_F(SqlReportsTest, FlakyCountsPeriodsThatNeededAnotherAttemptAndFailedAttempts) {
+  // Stores a period of three attempts, `failed` of which failed, with the given median.
+  auto period = [&](const std::string& url, double minutes_ago, int failed, double median) {
+    const bool ok = failed < 3;
+    probe(url, minutes_ago, ok, median, ok ? (failed > 0 ? "degraded" : "up") : "down");
+    std::string list = "[";
+    for (int i = 0; i < 3; ++i) {
+      list += std::string(i ? "," : "") + "{\"ok\": " + (i < failed ? "false" : "true") + "}";
+    }
+    pqxx::nontransaction tx(*connection_);
+    tx.exec("UPDATE reports SET attempts = " + tx.quote(list + "]") +
+            "::jsonb, attempts_failed = " + std::to_string(failed) + ", attempt_median_ms = " +
+            std::to_string(median) + " WHERE url = " + tx.quote(url) + " AND attempts IS NULL");
+  };
+  period("http://flaky/", 30, 1, 10);
+  period("http://flaky/", 20, 2, 20);
+  period("http://flaky/", 10, 0, 30);
+  period("http://flaky/", 5, 3, 40);
+  period("http://steady/", 10, 0, 5);
+  period("http://flaky/", 60 * 48, 3, 99);  // outside the default window
+  probe("http://single/", 5, false, 1);     // one attempt per period: not listed
+  const auto rows = runReport("flaky.sql");
+  ASSERT_EQ(rows.size(), 2u);
+  // 4 periods: 2 flaky, 1 down; 12 attempts, 6 failed; median of the medians 25
+  EXPECT_EQ(fields(rows[0]), (std::vector<std::string>{"http://flaky/", "4", "2", "1", "12", "6",
+                                                       "50.000", "25.000"}));
+  EXPECT_EQ(fields(rows[1]), (std::vector<std::string>{"http://steady/", "1", "0", "0", "3", "0",
+                                                       "0.000", "5.000"}));
+}
+
 TEST_F(SqlReportsTest, CertsExpiringListsEachUrlsLatestCertificateWithinTheWindow) {
   auto seen = [&](const std::string& url, double minutes_ago, const std::string& expires) {
     probe(url, minutes_ago, true, 5);
