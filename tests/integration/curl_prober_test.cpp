@@ -19,6 +19,7 @@
 
 #include "producer/report_builder.h"
 #include "tests/support/hostile_server.h"
+#include "tests/support/run_probes.h"
 
 namespace webmon::producer {
 namespace {
@@ -103,25 +104,7 @@ common::MonitoredUrl target(const std::string& url, milliseconds timeout = milli
   return m;
 }
 
-// Runs the probes to completion and returns their reports in the order of `urls`.
-std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
-  CurlProber prober("webmon-test");
-  for (std::size_t i = 0; i < urls.size(); ++i) {
-    prober.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
-                 ProbeScheduler::Clock::now());
-  }
-  std::vector<ProbeResult> finished;
-  const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
-  while (prober.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
-    prober.poll(milliseconds(100), {}, finished);
-  }
-  EXPECT_EQ(prober.inFlight(), 0u);
-  std::vector<common::ProbeReport> reports(urls.size());
-  for (const auto& result : finished) {
-    reports[result.target] = buildReport(result, urls[result.target], "test");
-  }
-  return reports;
-}
+using testing::probeAll;
 
 TEST(CurlProber, ReportsStatusesAndFailureKinds) {
   LocalTargets targets;

@@ -15,8 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "producer/probe_runner.h"
-#include "producer/report_builder.h"
+#include "tests/support/run_probes.h"
 
 extern char** environ;
 
@@ -25,12 +24,18 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A UDP socket bound to a free port on 127.0.0.1; the port is returned through `port`.
-int boundUdpSocket(int& port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+sockaddr_in loopback(int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  return address;
+}
+
+// A UDP socket bound to a free port on 127.0.0.1; the port is returned through `port`.
+int boundUdpSocket(int& port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address = loopback(0);
   socklen_t length = sizeof address;
   bind(fd, reinterpret_cast<sockaddr*>(&address), length);
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
@@ -44,11 +49,9 @@ int freeDnsPort() {
     int port = 0;
     const int udp = boundUdpSocket(port);
     const int tcp = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    const bool tcp_free = bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    const sockaddr_in address = loopback(port);
+    const bool tcp_free =
+        bind(tcp, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     close(tcp);
     close(udp);
     if (tcp_free) return port;
@@ -57,11 +60,9 @@ int freeDnsPort() {
 
 bool acceptsTcp(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  const sockaddr_in address = loopback(port);
+  const bool connected =
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   close(fd);
   return connected;
 }
@@ -129,25 +130,7 @@ common::MonitoredUrl lookup(const std::string& name, common::DnsRecord record,
   return url;
 }
 
-// Runs the probes to completion and returns their reports in the order of `urls`.
-std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
-  ProbeRunner runner("webmon-test");
-  for (std::size_t i = 0; i < urls.size(); ++i) {
-    runner.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
-                 ProbeScheduler::Clock::now());
-  }
-  std::vector<ProbeResult> finished;
-  const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
-  while (runner.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
-    runner.poll(milliseconds(100), {}, finished);
-  }
-  EXPECT_EQ(runner.inFlight(), 0u);
-  std::vector<common::ProbeReport> reports(urls.size());
-  for (const auto& result : finished) {
-    reports[result.target] = buildReport(result, urls[result.target], "test");
-  }
-  return reports;
-}
+using testing::probeAll;
 
 using common::DnsRecord;
 using common::ErrorKind;

@@ -11,8 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "producer/probe_runner.h"
-#include "producer/report_builder.h"
+#include "tests/support/run_probes.h"
 
 namespace webmon::producer {
 namespace {
@@ -27,23 +26,7 @@ bool resolverIsLocal() {
          text.str().find("nameserver 127.0.0.1\n") == 0;
 }
 
-std::vector<common::ProbeReport> probeAll(const std::vector<common::MonitoredUrl>& urls) {
-  ProbeRunner runner("webmon-test");
-  for (std::size_t i = 0; i < urls.size(); ++i) {
-    runner.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
-                 ProbeScheduler::Clock::now());
-  }
-  std::vector<ProbeResult> finished;
-  const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);
-  while (runner.inFlight() > 0 && ProbeScheduler::Clock::now() < give_up) {
-    runner.poll(milliseconds(100), {}, finished);
-  }
-  std::vector<common::ProbeReport> reports(urls.size());
-  for (const auto& result : finished) {
-    reports[result.target] = buildReport(result, urls[result.target], "test");
-  }
-  return reports;
-}
+using testing::probeAll;
 
 common::MonitoredUrl url(common::ProbeType type, const std::string& text) {
   common::MonitoredUrl m;
