@@ -54,18 +54,13 @@ std::optional<common::SystemTime> leafCertificateExpiry(CURL* easy) {
 
 // One probe in flight. It owns its easy handle until the probe finishes.
 struct Transfer {
+  ProbeStart start;
   CurlEasyPtr easy;
   CurlSlistPtr headers;  // the URL's request headers; libcurl reads them until the end
   std::string body;      // the start of the response body, for a `regexp` check
   std::size_t body_limit = 0;
   std::string connect_url;  // tcp and tls probes: the URL libcurl connects to
   bool body_truncated = false;
-  std::size_t target = 0;
-  std::shared_ptr<const common::MonitoredUrl> url;
-  ProbeScheduler::TimePoint planned;
-  ProbeScheduler::TimePoint started;
-  common::SystemTime started_wall;
-  int attempt = 1;
   char error_buffer[CURL_ERROR_SIZE] = {};
   // tcp and tls probes with `send` or `regexp`: once connected, the exchange runs on the
   // connection libcurl made (curl_easy_send/recv), with the socket in our poll.
@@ -136,8 +131,8 @@ struct CurlProber::Impl {
   // curl_easy_send/recv would stop working.
   void beginExchange(Transfer* transfer) {
     transfer->conversing = true;
-    transfer->deadline = transfer->started + transfer->url->timeout;
-    transfer->body_limit = transfer->url->max_body_bytes;
+    transfer->deadline = transfer->start.started + transfer->start.url->timeout;
+    transfer->body_limit = transfer->start.url->max_body_bytes;
     curl_easy_getinfo(transfer->easy.get(), CURLINFO_ACTIVESOCKET, &transfer->socket);
     conversations.push_back(transfer);
   }
@@ -147,7 +142,7 @@ struct CurlProber::Impl {
   // over, nothing while it goes on.
   std::optional<CURLcode> advanceExchange(Transfer& transfer, ProbeScheduler::TimePoint now) {
     CURL* easy = transfer.easy.get();
-    const common::MonitoredUrl& url = *transfer.url;
+    const common::MonitoredUrl& url = *transfer.start.url;
     while (transfer.sent < url.send.size()) {
       std::size_t written = 0;
       const CURLcode code = curl_easy_send(easy, url.send.data() + transfer.sent,
@@ -175,7 +170,7 @@ struct CurlProber::Impl {
         if (received == 0) return CURLE_OK;  // the server closed: judge what it sent
         if (transfer.first_byte_ms == 0) {
           transfer.first_byte_ms =
-              std::chrono::duration<double, std::milli>(now - transfer.started).count();
+              std::chrono::duration<double, std::milli>(now - transfer.start.started).count();
         }
         transfer.body.append(buffer, std::min(received, room));
         if (received > room) {
@@ -198,17 +193,12 @@ struct CurlProber::Impl {
   void finish(CURL* easy, CURLcode code, std::vector<ProbeResult>& finished) {
     Transfer* transfer = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
-    if (code == CURLE_OK && !transfer->conversing && needsExchange(*transfer->url)) {
+    if (code == CURLE_OK && !transfer->conversing && needsExchange(*transfer->start.url)) {
       beginExchange(transfer);
       return;
     }
     ProbeResult result;
-    result.target = transfer->target;
-    result.url = std::move(transfer->url);
-    result.planned = transfer->planned;
-    result.started = transfer->started;
-    result.started_wall = transfer->started_wall;
-    result.attempt = transfer->attempt;
+    static_cast<ProbeStart&>(result) = std::move(transfer->start);
     // Stopping at the body limit was our doing, not a failure of the target.
     if (code == CURLE_WRITE_ERROR && transfer->body_truncated) code = CURLE_OK;
     result.curl_code = code;
@@ -229,7 +219,7 @@ struct CurlProber::Impl {
     if (transfer->conversing) {
       // libcurl's clock stopped at the connect; the exchange came after.
       result.total_ms = std::chrono::duration<double, std::milli>(ProbeScheduler::Clock::now() -
-                                                                  transfer->started)
+                                                                  transfer->start.started)
                             .count();
       result.first_byte_ms = transfer->first_byte_ms;
     }
@@ -260,14 +250,8 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
                        ProbeScheduler::TimePoint planned, int attempt) {
   auto transfer = std::make_unique<Transfer>();
   transfer->easy = impl_->takeHandle();
-  transfer->target = target;
-  transfer->url = std::move(probed);
-  const common::MonitoredUrl& url = *transfer->url;
-  transfer->planned = planned;
-  transfer->attempt = attempt;
-  transfer->started = ProbeScheduler::Clock::now();
-  transfer->started_wall =
-      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  transfer->start = ProbeStart::now(target, std::move(probed), planned, attempt);
+  const common::MonitoredUrl& url = *transfer->start.url;
   CURL* easy = transfer->easy.get();
   if (url.type == common::ProbeType::Http) {
     curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
@@ -362,7 +346,7 @@ void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& ex
   // poll, and TLS may have buffered data the socket does not show).
   const auto now = ProbeScheduler::Clock::now();
   for (const Transfer* transfer : impl_->conversations) {
-    const bool sending = transfer->sent < transfer->url->send.size();
+    const bool sending = transfer->sent < transfer->start.url->send.size();
     waits.push_back(curl_waitfd{
         transfer->socket, static_cast<short>(sending ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0});
     timeout = std::min(

@@ -212,14 +212,9 @@ struct Channel {
 };
 
 struct Lookup {
-  std::size_t target = 0;
-  std::shared_ptr<const common::MonitoredUrl> url;
-  ProbeScheduler::TimePoint planned;
-  ProbeScheduler::TimePoint started;
-  common::SystemTime started_wall;
+  ProbeStart start;
   Clock::time_point deadline;
   Channel* channel = nullptr;
-  int attempt = 1;
 };
 
 struct DnsProber::Impl {
@@ -283,16 +278,11 @@ struct DnsProber::Impl {
     return *slot;
   }
 
-  ProbeResult resultOf(Lookup& lookup) {
+  static ProbeResult resultOf(ProbeStart&& start) {
     ProbeResult result;
-    result.target = lookup.target;
-    result.url = std::move(lookup.url);
-    result.planned = lookup.planned;
-    result.started = lookup.started;
-    result.started_wall = lookup.started_wall;
-    result.attempt = lookup.attempt;
+    static_cast<ProbeStart&>(result) = std::move(start);
     result.total_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - lookup.started).count();
+        std::chrono::duration<double, std::milli>(Clock::now() - result.started).count();
     return result;
   }
 
@@ -300,7 +290,7 @@ struct DnsProber::Impl {
     auto it = lookups.find(serial);
     if (it == lookups.end()) return;  // its deadline passed first; the probe has its result
     Lookup& lookup = it->second;
-    ProbeResult result = resultOf(lookup);
+    ProbeResult result = resultOf(std::move(lookup.start));
     const common::MonitoredUrl& url = *result.url;
     if (status == ARES_SUCCESS) {
       status = parseAnswers(url.dns_record, reply, length, result.dns_answers);
@@ -333,7 +323,7 @@ struct DnsProber::Impl {
       deadlines.erase(deadlines.begin());
       auto it = lookups.find(serial);
       if (it == lookups.end()) continue;
-      ProbeResult result = resultOf(it->second);
+      ProbeResult result = resultOf(std::move(it->second.start));
       result.dns_outcome = DnsOutcome::TimedOut;
       result.error_detail = "no answer within " + std::to_string(result.url->timeout.count()) +
                             " ms (" + std::string(common::dnsRecordName(result.url->dns_record)) +
@@ -359,15 +349,7 @@ void DnsProber::start(std::size_t target, std::shared_ptr<const common::Monitore
     resolver = &impl_->channelFor(url->dns_server);
   } catch (const std::exception& error) {
     // No resolver for this server (out of memory, say): this probe fails, the loop goes on.
-    Lookup failed;
-    failed.target = target;
-    failed.url = std::move(url);
-    failed.planned = planned;
-    failed.started = Clock::now();
-    failed.started_wall =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    failed.attempt = attempt;
-    ProbeResult result = impl_->resultOf(failed);
+    ProbeResult result = Impl::resultOf(ProbeStart::now(target, std::move(url), planned, attempt));
     result.dns_outcome = DnsOutcome::Failed;
     result.error_detail = error.what();
     impl_->completed.push_back(std::move(result));
@@ -375,18 +357,12 @@ void DnsProber::start(std::size_t target, std::shared_ptr<const common::Monitore
   }
   Channel& channel = *resolver;
   const std::uint64_t serial = impl_->next_serial++;
-  Lookup lookup;
-  lookup.target = target;
-  lookup.planned = planned;
-  lookup.attempt = attempt;
-  lookup.started = Clock::now();
-  lookup.started_wall =
-      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  lookup.deadline = lookup.started + url->timeout;
-  lookup.channel = &channel;
   const std::string name = url->url.substr(6);  // after "dns://"
   const int type = queryType(url->dns_record);
-  lookup.url = std::move(url);
+  Lookup lookup;
+  lookup.start = ProbeStart::now(target, std::move(url), planned, attempt);
+  lookup.deadline = lookup.start.started + lookup.start.url->timeout;
+  lookup.channel = &channel;
   impl_->deadlines.emplace(lookup.deadline, serial);
   impl_->lookups.emplace(serial, std::move(lookup));
   ++channel.outstanding;

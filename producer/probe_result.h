@@ -24,14 +24,31 @@ enum class DnsOutcome {
   Failed,         // anything else c-ares reports
 };
 
-struct ProbeResult {
+/// Which probe this is and when it started: every prober keeps it while the probe runs and
+/// hands it on in the result.
+struct ProbeStart {
   std::size_t target = 0;
   // What was probed, kept alive here because a config reload may drop the URL meanwhile.
   std::shared_ptr<const common::MonitoredUrl> url;
   ProbeScheduler::TimePoint planned;
   ProbeScheduler::TimePoint started;
   common::SystemTime started_wall;
-  int attempt = 1;       // which of the URL's `attempts` in this period, from 1
+  int attempt = 1;  // which of the URL's `attempts` in this period, from 1
+
+  /// A probe starting now (both clocks read here).
+  static ProbeStart now(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
+                        ProbeScheduler::TimePoint planned, int attempt) {
+    return ProbeStart{
+        target,
+        std::move(url),
+        planned,
+        ProbeScheduler::Clock::now(),
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+        attempt};
+  }
+};
+
+struct ProbeResult : ProbeStart {
   int curl_code = 0;     // CURLcode (http, tcp and tls probes)
   long http_status = 0;  // 0 when no response arrived
   double total_ms = 0;
