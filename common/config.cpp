@@ -357,8 +357,6 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
         node.field(key).failWithoutValue("does not apply to type dns (see expect)");
       }
     }
-  }
-  if (out.type == ProbeType::Dns) {
     for (const char* key : {"ca_file", "verify_tls", "min_cert_days", "expiring_cert"}) {
       if (node.field(key).present()) {
         node.field(key).failWithoutValue("does not apply to type dns");

@@ -249,6 +249,18 @@ bool readAttempts(const nlohmann::json& json, ProbeReport& report, std::string& 
   return true;
 }
 
+nlohmann::json attemptsToJson(const std::vector<Attempt>& attempts) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& attempt : attempts) {
+    nlohmann::json item = {{"at", formatRfc3339(attempt.at)},
+                           {"ms", roundToMicroseconds(attempt.ms)},
+                           {"ok", attempt.ok}};
+    if (attempt.error_kind) item["error"] = errorKindName(*attempt.error_kind);
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
 std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& reason) {
   if (!json.is_object()) {
     reason = "a report must be a JSON object";
@@ -409,6 +421,10 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
 
 }  // namespace
 
+std::string encodeAttempts(const std::vector<Attempt>& attempts) {
+  return attemptsToJson(attempts).dump();
+}
+
 std::optional<AttemptStats> attemptStats(const std::vector<Attempt>& attempts) {
   if (attempts.empty()) return std::nullopt;
   std::vector<double> ms;
@@ -479,15 +495,7 @@ std::string encodeReport(const ProbeReport& report) {
   if (report.dns_record) json["dns_record"] = *report.dns_record;
   if (report.dns_answers) json["dns_answers"] = *report.dns_answers;
   if (auto stats = attemptStats(report.attempts)) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& attempt : report.attempts) {
-      nlohmann::json item = {{"at", formatRfc3339(attempt.at)},
-                             {"ms", roundToMicroseconds(attempt.ms)},
-                             {"ok", attempt.ok}};
-      if (attempt.error_kind) item["error"] = errorKindName(*attempt.error_kind);
-      list.push_back(std::move(item));
-    }
-    json["attempts"] = std::move(list);
+    json["attempts"] = attemptsToJson(report.attempts);
     json["attempt_ms"] = {{"min", roundToMicroseconds(stats->min_ms)},
                           {"median", roundToMicroseconds(stats->median_ms)},
                           {"max", roundToMicroseconds(stats->max_ms)}};

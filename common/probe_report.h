@@ -72,6 +72,8 @@ struct AttemptStats {
   double max_ms = 0;
 };
 std::optional<AttemptStats> attemptStats(const std::vector<Attempt>& attempts);
+/// The attempts as the report's "attempts" array (JSON text), as the consumer stores them.
+std::string encodeAttempts(const std::vector<Attempt>& attempts);
 /// The most attempts a report carries (the config allows 10).
 inline constexpr std::size_t kMaxAttempts = 100;
 

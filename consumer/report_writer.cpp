@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/stream_to>
@@ -50,18 +49,6 @@ std::string arrayLiteral(const std::vector<std::string>& items) {
     text += '"';
   }
   return text + "}";
-}
-
-// The attempts as the report carried them, for the jsonb column.
-std::string attemptsJson(const std::vector<common::Attempt>& attempts) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& attempt : attempts) {
-    nlohmann::json item = {
-        {"at", common::formatRfc3339(attempt.at)}, {"ms", attempt.ms}, {"ok", attempt.ok}};
-    if (attempt.error_kind) item["error"] = common::errorKindName(*attempt.error_kind);
-    list.push_back(std::move(item));
-  }
-  return list.dump();
 }
 
 void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
@@ -120,7 +107,7 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
     const auto stats = common::attemptStats(r.attempts);
     std::string attempts, failed, fastest, median, slowest;
     if (stats) {
-      attempts = attemptsJson(r.attempts);
+      attempts = common::encodeAttempts(r.attempts);
       failed = std::to_string(std::count_if(r.attempts.begin(), r.attempts.end(),
                                             [](const common::Attempt& a) { return !a.ok; }));
       fastest = fmt::format("{}", stats->min_ms);

@@ -23,6 +23,12 @@ common::PhaseTimings phaseTimings(const ProbeResult& result) {
 
 namespace {
 
+// A success that took longer than the URL's degraded_after_ms (when set) is "degraded".
+bool slowerThanDegradedAfter(const ProbeResult& result, const common::MonitoredUrl& url) {
+  return url.degraded_after.count() > 0 &&
+         result.total_ms > static_cast<double>(url.degraded_after.count());
+}
+
 std::string describeExpected(const std::vector<common::StatusRange>& expected) {
   if (expected.empty()) return "200-399";
   std::string text;
@@ -62,8 +68,7 @@ void judgeResponse(const ProbeResult& result, const common::MonitoredUrl& url,
     }
   }
   report.ok = true;
-  report.degraded = url.degraded_after.count() > 0 &&
-                    result.total_ms > static_cast<double>(url.degraded_after.count());
+  report.degraded = slowerThanDegradedAfter(result, url);
 }
 
 // tcp and tls probes with a `regexp`: did what the server sent back contain it? False (with
@@ -127,8 +132,7 @@ void judgeLookup(const ProbeResult& result, const common::MonitoredUrl& url,
     return;
   }
   report.ok = true;
-  report.degraded = url.degraded_after.count() > 0 &&
-                    result.total_ms > static_cast<double>(url.degraded_after.count());
+  report.degraded = slowerThanDegradedAfter(result, url);
 }
 
 }  // namespace
@@ -165,8 +169,7 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
       judgeResponse(result, url, report);
     } else if (judgeReply(result, url, report)) {
       report.ok = true;  // connected (tls: and the handshake verified), and the reply matched
-      report.degraded = url.degraded_after.count() > 0 &&
-                        result.total_ms > static_cast<double>(url.degraded_after.count());
+      report.degraded = slowerThanDegradedAfter(result, url);
     }
     judgeCertificate(url, report);
     return report;
