@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs every Debian package webmon needs to build, test and run locally.
 # Safe to run repeatedly: apt-get skips what is already installed.
+#
+#   scripts/install-deps.sh               build, tests on the development broker, the local run
+#   scripts/install-deps.sh --real-kafka  also Java and Maven, for the real Apache Kafka broker
+#                                         (scripts/kafka-cluster.sh: the tests, the benchmark,
+#                                         run-local.sh --real-kafka)
 set -euo pipefail
 
 packages=(
@@ -12,7 +17,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   # servers and tools the tests and the local run start
-  postgresql postgresql-client kcat supervisor procps openssl
+  postgresql postgresql-client kcat supervisor procps openssl curl
   # a local DNS server for the dns probe tests, and the namespaces that keep their queries
   # on this machine
   dnsmasq-base iproute2 util-linux
@@ -20,6 +25,10 @@ packages=(
   # to verify the unit files
   prometheus systemd
 )
+if [[ ${1:-} == --real-kafka ]]; then
+  # Debian packages no Kafka broker: its jars come from Maven Central (scripts/kafka/pom.xml).
+  packages+=(openjdk-17-jre-headless maven)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
