@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
                                                       {"queue.buffering.max.messages", "500000"}});
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &onDelivery);
     auto client = webmon::common::makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
-    rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(client.get(), topic.c_str(), nullptr);
-    if (topic_handle == nullptr) {
+    webmon::common::RdKafkaTopicPtr topic_handle{
+        rd_kafka_topic_new(client.get(), topic.c_str(), nullptr)};
+    if (!topic_handle) {
       std::fprintf(stderr, "cannot create topic handle: %s\n",
                    rd_kafka_err2str(rd_kafka_last_error()));
       return 1;
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
       const std::string payload = webmon::common::encodeReport(report);
       for (;;) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (rd_kafka_produce(topic_handle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+        if (rd_kafka_produce(topic_handle.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
                              const_cast<char*>(payload.data()), payload.size(), report.url.data(),
                              report.url.size(), nullptr) != 0) {
           err = rd_kafka_last_error();
@@ -95,7 +96,6 @@ int main(int argc, char** argv) {
                    rd_kafka_outq_len(client.get()));
       return 1;
     }
-    rd_kafka_topic_destroy(topic_handle);
     if (failed_deliveries > 0) {
       std::fprintf(stderr, "%zu reports were not delivered\n", failed_deliveries);
       return 1;

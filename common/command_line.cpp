@@ -8,6 +8,7 @@
 #include "common/config_error.h"
 #include "common/config_permissions.h"
 #include "common/kafka_client.h"
+#include "common/kafka_topic.h"
 #include "common/logging.h"
 #include "common/version.h"
 
@@ -98,6 +99,11 @@ int runService(const ServiceIdentity& identity, const std::function<void()>& bod
   int exit_code = kExitOk;
   try {
     body();
+  } catch (const SetupError& error) {
+    // Restarting will not help until someone acts: the same exit code as a bad config, so a
+    // process manager does not restart in a loop (systemd: RestartPreventExitStatus=2).
+    spdlog::critical("{}: {}", identity.program, error.what());
+    exit_code = kExitConfigError;
   } catch (const std::exception& error) {
     spdlog::critical("{} failed: {}", identity.program, error.what());
     exit_code = kExitRuntimeError;

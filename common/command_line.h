@@ -46,8 +46,9 @@ struct ServiceIdentity {
 std::optional<int> startService(int argc, char** argv, const ServiceIdentity& identity,
                                 CommandLine& options, Config& config);
 
-/// Runs `body` (the service), mapping an escaping exception to kExitRuntimeError with a
-/// critical log line, and shuts librdkafka and the logger down cleanly either way.
+/// Runs `body` (the service), mapping an escaping exception to kExitRuntimeError (a SetupError:
+/// kExitConfigError) with a critical log line, and shuts librdkafka and the logger down
+/// cleanly either way.
 int runService(const ServiceIdentity& identity, const std::function<void()>& body);
 
 }  // namespace webmon::common

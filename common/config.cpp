@@ -130,10 +130,69 @@ std::optional<std::string> checkProbeUrl(const std::string& url, ProbeType type)
   return problem;
 }
 
+// kafka.create_topic.config: topic-level settings as the broker takes them (text).
+std::map<std::string, std::string> readTopicSettings(const ConfigReader& node) {
+  std::map<std::string, std::string> settings;
+  if (!node.present()) return settings;
+  if (!node.raw()->is_object()) {
+    node.failWithoutValue(
+        "must be an object of topic settings, e.g. {\"retention.ms\": \"604800000\"}");
+    return settings;
+  }
+  for (const auto& [key, value] : node.raw()->items()) {
+    if (value.is_string()) {
+      settings[key] = value.get<std::string>();
+    } else if (value.is_number_integer() || value.is_boolean()) {
+      settings[key] = value.dump();
+    } else {
+      node.field(key).failWithoutValue("must be a string, whole number or boolean");
+    }
+  }
+  return settings;
+}
+
+// kafka.create_topic: true (the defaults), false, or {partitions, replication_factor, config}.
+void readTopicSpec(const ConfigReader& node, std::optional<TopicSpec>& out) {
+  if (!node.present()) return;
+  if (node.raw()->is_boolean()) {
+    if (node.raw()->get<bool>()) out = TopicSpec{};
+  } else if (!node.raw()->is_object()) {
+    node.fail("must be true, false or {\"partitions\": N, \"replication_factor\": N}");
+  } else {
+    node.rejectUnknownKeys({"partitions", "replication_factor", "config"});
+    TopicSpec spec;
+    if (auto partitions = node.field("partitions").integer(1, 10'000)) {
+      spec.partitions = static_cast<int>(*partitions);
+    }
+    if (auto replicas = node.field("replication_factor").integer(1, 32)) {
+      spec.replication_factor = static_cast<int>(*replicas);
+    }
+    spec.config = readTopicSettings(node.field("config"));
+    out = std::move(spec);
+  }
+  if (!out) return;
+  auto& settings = out->config;
+  if (out->replication_factor >= 3 && settings.count("min.insync.replicas") == 0) {
+    settings["min.insync.replicas"] = "2";
+  }
+  if (auto found = settings.find("min.insync.replicas"); found != settings.end()) {
+    const std::string& text = found->second;
+    const bool in_range = !text.empty() && text.size() <= 2 &&
+                          text.find_first_not_of("0123456789") == std::string::npos &&
+                          std::stoi(text) >= 1 && std::stoi(text) <= out->replication_factor;
+    if (!in_range) {
+      node.field("config")
+          .field("min.insync.replicas")
+          .failWithoutValue("must be a whole number from 1 to replication_factor (" +
+                            std::to_string(out->replication_factor) + "), got \"" + text + "\"");
+    }
+  }
+}
+
 void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out) {
   node.required();
   node.rejectUnknownKeys({"bootstrap_servers", "host", "port", "topic", "client_id", "ssl_cafile",
-                          "ssl_certfile", "ssl_keyfile", "properties"});
+                          "ssl_certfile", "ssl_keyfile", "properties", "create_topic"});
   const auto servers = node.field("bootstrap_servers");
   const auto host = node.field("host");
   const auto port = node.field("port");
@@ -189,6 +248,7 @@ void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out)
       }
     }
   }
+  readTopicSpec(node.field("create_topic"), out.create_topic);
   if (auto secret = env("WEBMON_KAFKA_SASL_PASSWORD")) out.properties["sasl.password"] = *secret;
   if (auto secret = env("WEBMON_KAFKA_SSL_KEY_PASSWORD")) {
     out.properties["ssl.key.password"] = *secret;

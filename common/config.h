@@ -15,6 +15,16 @@ namespace webmon::common {
 
 using std::chrono::milliseconds;
 
+/// How webmon creates the reports topic when it is missing (kafka.create_topic).
+struct TopicSpec {
+  int partitions = 6;
+  int replication_factor = 3;
+  /// Topic-level settings, e.g. min.insync.replicas; by default min.insync.replicas=2 when the
+  /// replication factor is 3 or more, so an acknowledged report is on two brokers at least.
+  std::map<std::string, std::string> config;
+  bool operator==(const TopicSpec&) const = default;
+};
+
 struct KafkaConfig {
   std::vector<std::string> bootstrap_servers;  // "host:port" each
   std::string topic = "webmon.reports";
@@ -24,6 +34,8 @@ struct KafkaConfig {
   std::string ssl_keyfile;   // empty: not set
   /// Any other librdkafka property, applied last so it can override our defaults.
   std::map<std::string, std::string> properties;
+  /// Unset: a missing topic stops the service with the command that creates it.
+  std::optional<TopicSpec> create_topic;
 
   std::string bootstrapList() const;  // "a:1,b:2", as librdkafka wants it
   bool operator==(const KafkaConfig&) const = default;

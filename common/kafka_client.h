@@ -24,8 +24,13 @@ struct RdKafkaPartitionListDeleter {
     rd_kafka_topic_partition_list_destroy(list);
   }
 };
+struct RdKafkaTopicDeleter {
+  void operator()(rd_kafka_topic_t* topic) const noexcept { rd_kafka_topic_destroy(topic); }
+};
 using RdKafkaConfPtr = std::unique_ptr<rd_kafka_conf_t, RdKafkaConfDeleter>;
 using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+/// A topic handle must be destroyed before the client it was made from.
+using RdKafkaTopicPtr = std::unique_ptr<rd_kafka_topic_t, RdKafkaTopicDeleter>;
 using RdKafkaPartitionListPtr =
     std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaPartitionListDeleter>;
 

@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "common/kafka_topic.h"
+
 namespace webmon::consumer {
 namespace {
 
@@ -46,6 +48,9 @@ KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::Consume
   client_ = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
   // One queue for messages, rebalances and errors, all served by consumer_poll.
   rd_kafka_poll_set_consumer(client_.get());
+  // A missing topic stops the consumer here with the command that creates it; with Kafka down
+  // the consumer subscribes anyway and reads once the topic is there.
+  common::ensureTopic(client_.get(), kafka, std::chrono::seconds(5));
   common::RdKafkaPartitionListPtr topics{rd_kafka_topic_partition_list_new(1)};
   rd_kafka_topic_partition_list_add(topics.get(), kafka.topic.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto error = rd_kafka_subscribe(client_.get(), topics.get())) {

@@ -5,11 +5,16 @@
 #include <memory>
 #include <thread>
 
+#include "common/kafka_topic.h"
+
 namespace webmon::producer {
 namespace {
 
 constexpr std::size_t kBatchSize = 1000;
 constexpr int kMetadataTimeoutMs = 2000;
+// How long the start-up topic check waits for a broker; after that the producer probes and
+// buffers anyway, and checks again once Kafka answers.
+constexpr auto kTopicCheckTimeout = std::chrono::seconds(5);
 
 std::map<std::string, std::string> producerDefaults(const common::ProducerConfig& config) {
   return {
@@ -23,6 +28,9 @@ std::map<std::string, std::string> producerDefaults(const common::ProducerConfig
       {"linger.ms", "10"},
       {"compression.codec", "lz4"},
       {"queue.buffering.max.messages", "100000"},
+      // A typo in kafka.topic must not create a topic with the broker's defaults (one
+      // replica, say): a missing topic is reported at start (or created as configured).
+      {"allow.auto.create.topics", "false"},
   };
 }
 
@@ -39,8 +47,8 @@ KafkaPublisher::KafkaPublisher(const common::KafkaConfig& kafka,
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaPublisher::onError);
   rd_kafka_conf_set_opaque(conf.get(), this);
   client_ = common::makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf));
-  topic_ = rd_kafka_topic_new(client_.get(), kafka_.topic.c_str(), nullptr);
-  if (topic_ == nullptr) {
+  topic_.reset(rd_kafka_topic_new(client_.get(), kafka_.topic.c_str(), nullptr));
+  if (!topic_) {
     throw common::KafkaError("cannot create a handle for topic " + kafka_.topic + ": " +
                              rd_kafka_err2str(rd_kafka_last_error()));
   }
@@ -48,10 +56,9 @@ KafkaPublisher::KafkaPublisher(const common::KafkaConfig& kafka,
 
 KafkaPublisher::~KafkaPublisher() {
   // Reports still inside librdkafka come back through onDelivery (as purged) so their
-  // memory is freed; then the topic handle must go before the client.
+  // memory is freed (the topic handle then goes before the client, by member order).
   rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(client_.get(), 0);
-  rd_kafka_topic_destroy(topic_);
 }
 
 void KafkaPublisher::onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -121,7 +128,7 @@ rd_kafka_resp_err_t KafkaPublisher::produceOne(QueuedReport& report) {
   // No copy flag: librdkafka points into `report`, which lives until onDelivery frees it.
   rd_kafka_vu_t values[4] = {};
   values[0].vtype = RD_KAFKA_VTYPE_RKT;
-  values[0].u.rkt = topic_;
+  values[0].u.rkt = topic_.get();
   values[1].vtype = RD_KAFKA_VTYPE_KEY;
   values[1].u.mem = {report.key.data(), report.key.size()};
   values[2].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -158,7 +165,8 @@ void KafkaPublisher::publish(std::vector<QueuedReport>& batch, const std::atomic
 
 bool KafkaPublisher::brokerReachable() {
   const rd_kafka_metadata_t* metadata = nullptr;
-  const auto error = rd_kafka_metadata(client_.get(), 0, topic_, &metadata, kMetadataTimeoutMs);
+  const auto error =
+      rd_kafka_metadata(client_.get(), 0, topic_.get(), &metadata, kMetadataTimeoutMs);
   if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) last_error_ = rd_kafka_err2str(error);
   return error == RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -175,6 +183,8 @@ void KafkaPublisher::waitForBroker(const std::atomic<bool>& stop) {
   while (!stop.load() && std::chrono::steady_clock::now() < until) serveCallbacks(100);
   if (stop.load()) return;
   if (brokerReachable()) {
+    if (!topic_verified_) verifyTopic(std::chrono::milliseconds(kMetadataTimeoutMs));
+    if (!topic_verified_) return;
     spdlog::info("kafka reachable again after {} checks; sending {} buffered reports",
                  backoff_.attempts(), queue_.size());
     backoff_.reset();
@@ -182,7 +192,16 @@ void KafkaPublisher::waitForBroker(const std::atomic<bool>& stop) {
   }
 }
 
+void KafkaPublisher::verifyTopic(std::chrono::milliseconds timeout) {
+  topic_verified_ = common::ensureTopic(client_.get(), kafka_, timeout);
+}
+
 std::uint64_t KafkaPublisher::run(const std::atomic<bool>& stop) {
+  // Until the cluster has said the topic exists, nothing is handed to librdkafka: reports to
+  // a topic that is not there would only time out. Kafka down at start is not an error: the
+  // reports buffer, and the check runs again when a broker answers.
+  verifyTopic(kTopicCheckTimeout);
+  if (!topic_verified_) markDown("no broker answered the start-up topic check");
   while (!stop.load()) {
     if (!fatal_error_.empty()) {
       throw common::KafkaError("kafka producer hit a fatal error: " + fatal_error_ +

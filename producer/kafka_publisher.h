@@ -28,7 +28,8 @@ class KafkaPublisher {
 
   /// Publishes until `stop` becomes true, then flushes for at most the configured shutdown
   /// timeout. Returns how many reports could not be delivered before giving up.
-  /// Throws common::KafkaError if librdkafka reports a fatal error.
+  /// Throws common::KafkaError if librdkafka reports a fatal error, and common::SetupError if
+  /// the cluster answers that the topic does not exist (and kafka.create_topic is not set).
   std::uint64_t run(const std::atomic<bool>& stop);
 
   std::uint64_t delivered() const noexcept { return delivered_.load(); }
@@ -49,6 +50,7 @@ class KafkaPublisher {
   void serveCallbacks(int timeout_ms);
   void waitForBroker(const std::atomic<bool>& stop);
   bool brokerReachable();
+  void verifyTopic(std::chrono::milliseconds timeout);
   std::uint64_t flush();
   void markDown(const std::string& reason);
 
@@ -56,7 +58,8 @@ class KafkaPublisher {
   const common::ProducerConfig producer_config_;
   ReportQueue& queue_;
   common::RdKafkaPtr client_;
-  rd_kafka_topic_t* topic_ = nullptr;  // owned; destroyed before client_
+  common::RdKafkaTopicPtr topic_;  // declared after client_, so destroyed before it
+  bool topic_verified_ = false;    // the cluster said the topic exists (or we created it)
 
   // Touched only on the publisher thread (librdkafka runs callbacks inside rd_kafka_poll).
   std::vector<QueuedReport> failed_;

@@ -95,6 +95,47 @@ TEST(Config, ReadsEverySection) {
   EXPECT_EQ(config.consumer.stats_interval, std::chrono::milliseconds(500));
 }
 
+// kafka.create_topic: unset means "a missing topic is a setup error"; true takes the
+// defaults; an object says how. min.insync.replicas=2 comes with a replication factor of 3.
+TEST(Config, CreateTopicIsOffByDefaultAndTakesDefaultsOrASpec) {
+  EXPECT_FALSE(parseConfig(kMinimal, noEnvironment()).kafka.create_topic);
+  auto with = [](const std::string& value) {
+    return parseConfig(R"({"kafka": {"bootstrap_servers": ["k:9092"], "create_topic": )" + value +
+                           R"(}, "monitored_urls": [{"url": "http://127.0.0.1/"}]})",
+                       noEnvironment())
+        .kafka.create_topic;
+  };
+  EXPECT_FALSE(with("false"));
+  const auto defaults = with("true");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->partitions, 6);
+  EXPECT_EQ(defaults->replication_factor, 3);
+  EXPECT_EQ(defaults->config, (std::map<std::string, std::string>{{"min.insync.replicas", "2"}}));
+  const auto single =
+      with(R"({"partitions": 2, "replication_factor": 1, "config": {"retention.ms": 3600000}})");
+  ASSERT_TRUE(single);
+  EXPECT_EQ(single->partitions, 2);
+  EXPECT_EQ(single->replication_factor, 1);
+  EXPECT_EQ(single->config, (std::map<std::string, std::string>{{"retention.ms", "3600000"}}));
+}
+
+TEST(Config, CreateTopicRulesNameTheirPath) {
+  auto problems = [](const std::string& value) {
+    return problemsOf(R"({"kafka": {"bootstrap_servers": ["k:9092"], "create_topic": )" + value +
+                      R"(}, "monitored_urls": [{"url": "http://127.0.0.1/"}]})");
+  };
+  EXPECT_THAT(problems("6"), ElementsAre(HasSubstr("kafka.create_topic: must be true, false or")));
+  EXPECT_THAT(problems(R"({"partitions": 0})"),
+              ElementsAre(HasSubstr("kafka.create_topic.partitions: must be")));
+  EXPECT_THAT(problems(R"({"replicas": 3})"),
+              ElementsAre(HasSubstr("kafka.create_topic.replicas: unknown key")));
+  EXPECT_THAT(problems(R"({"replication_factor": 3, "config": {"min.insync.replicas": "4"}})"),
+              ElementsAre(HasSubstr("min.insync.replicas\"]: must be a whole number from 1 to "
+                                    "replication_factor (3), got \"4\"")));
+  EXPECT_THAT(problems(R"({"config": {"retention.ms": [1]}})"),
+              ElementsAre(HasSubstr("must be a string, whole number or boolean")));
+}
+
 TEST(Config, StatsIntervalMustBePositive) {
   const auto problems = problemsOf(R"({
     "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
