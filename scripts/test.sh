@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: installs what it needs, builds, and runs the whole test suite with CTest:
-# unit, integration (real throwaway PostgreSQL + development Kafka broker), command-line and
-# end-to-end tests, first in a normal build and then in an ASan/UBSan build.
+# unit, integration (real throwaway PostgreSQL + development Kafka broker), command-line,
+# end-to-end and fault tests, and the pipeline and its faults on a real three-node Apache Kafka
+# cluster (label real_kafka), first in a normal build and then in an ASan/UBSan build.
 #
 #   scripts/test.sh              everything (what CI runs)
 #   scripts/test.sh --quick      skip the sanitizer build
@@ -21,7 +22,10 @@ while (($#)); do
   shift
 done
 
-scripts/install-deps.sh
+scripts/install-deps.sh --real-kafka
+# The Kafka broker's jars, before any test runs (once per machine; Maven caches them), so a
+# slow download is not counted against a test's time-out.
+scripts/kafka-cluster.sh fetch >/dev/null
 
 echo "== format check (clang-format)"
 git ls-files '*.h' '*.cpp' | xargs clang-format --dry-run --Werror

@@ -8,7 +8,7 @@
 #   3. the file fixed in place is applied;
 #   4. SIGHUP to both services: the producer reloads (nothing changed), the consumer ignores it.
 # Finally every probe the target server answered is one row, exactly.
-source "$(dirname "$0")/../fault/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker; start_targets
 

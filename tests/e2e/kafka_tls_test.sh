@@ -8,7 +8,7 @@
 #   - the wrong CA: the producer refuses the broker (certificate verify failed);
 #   - no client certificate while the broker requires one: the broker refuses us.
 # The passphrase appears in no log.
-source "$(dirname "$0")/../fault/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 certs=$work/certs
 mkdir -p "$certs"

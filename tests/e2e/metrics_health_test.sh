@@ -4,7 +4,7 @@
 # the numbers move with what happens (probes by result, rows, lag, reloads, Kafka state,
 # transaction failures), /healthz turns 503 with the reason when Kafka or PostgreSQL stays
 # unreachable past the grace period and 200 again after, and no secret appears anywhere.
-source "$(dirname "$0")/../fault/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 command -v promtool >/dev/null || fail "promtool not found (Debian package prometheus; scripts/install-deps.sh installs it)"
 
 secret='S3cret-never-shown-9f2c'
@@ -28,9 +28,6 @@ ok_url="http://127.0.0.1:$target_port/ok"
 write_urls "$ok_url" "http://127.0.0.1:$target_port/status/500" "http://127.0.0.1:1/"
 start_service consumer; start_service producer
 
-endpoint_of() {  # endpoint_of SERVICE: the address its log says it serves on
-  sed -n 's|.*serving /metrics and /healthz on \(http://[0-9.:]*\).*|\1|p' "$work/$1.log" | tail -n 1
-}
 wait_until 10 bash -c "grep -q 'serving /metrics' '$work/producer.log' && grep -q 'serving /metrics' '$work/consumer.log'" ||
   fail "the services did not say where they serve /metrics"
 producer_url=$(endpoint_of producer); consumer_url=$(endpoint_of consumer)

@@ -5,7 +5,7 @@
 #   - the wrong CA, or a host name the certificate does not name: the consumer refuses to
 #     connect, exits non-zero from --migrate with a message that says what failed and what to
 #     check, and never prints the password.
-source "$(dirname "$0")/../fault/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 certs=$work/certs
 mkdir -p "$certs"

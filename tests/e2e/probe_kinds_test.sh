@@ -6,8 +6,8 @@
 # as dns_answer; three attempts per period on /ok all up, and on /flaky every run degraded
 # with its failed attempts counted, min <= median <= max (a run cut short by the producer's
 # stop: judged on the attempts it made); topic ids = row ids.
-# Runs on tests/fault/lib.sh: its own PostgreSQL, broker and target server.
-source "$WEBMON_SOURCE_DIR/tests/fault/lib.sh"
+# Runs on tests/support/lib.sh: its own PostgreSQL, broker and target server.
+source "$WEBMON_SOURCE_DIR/tests/support/lib.sh"
 run_seconds=${WEBMON_E2E_SECONDS:-12}
 psql_db() { PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p "$pg_port" -U webmon -d webmon -v ON_ERROR_STOP=1 "$@"; }
 start_postgres

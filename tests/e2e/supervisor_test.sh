@@ -3,10 +3,10 @@
 # (configs/supervisord.local.conf): SIGKILL one, then the other; supervisord restarts each and
 # the pipeline carries on. `supervisorctl stop` then stops both gracefully (exit 0, the last
 # batch committed), and PostgreSQL holds every report that reached the topic, once.
-source "$(dirname "$0")/../fault/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 command -v supervisord >/dev/null || fail "supervisord not found (Debian package supervisor)"
 
-export WEBMON_RUN_DIR=$work
+export WEBMON_RUN_DIR=$work WEBMON_ROOT=$WEBMON_SOURCE_DIR
 export WEBMON_BIN_DIR
 WEBMON_BIN_DIR=$(dirname "$(dirname "$WEBMON_PRODUCER")")
 supervisor_conf=$WEBMON_SOURCE_DIR/configs/supervisord.local.conf

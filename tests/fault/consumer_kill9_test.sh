@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scenario: kill -9 of the consumer at random points, 10 times in a row while reports flow,
 # restarting it each time. No report is missing and none is duplicated.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 kills=${WEBMON_FAULT_KILLS:-10}
 
 start_postgres; start_broker; start_targets

@@ -2,7 +2,7 @@
 # Scenario: SIGTERM to both services while reports flow, then start them again. Nothing Kafka
 # had acknowledged is lost, and both exit 0. (How fast the restarted consumer resumes is up to
 # the broker's group coordinator; the dev broker waits about one session timeout.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker; start_targets
 write_config 20 1

@@ -2,7 +2,7 @@
 # Soak: the producer probes badly behaved targets (never answers, headers one byte a second,
 # endless body, 100 MB body, closed mid-response, redirect loop) for WEBMON_SOAK_SECONDS
 # (default 600). Every probe must be reported, and the producer's memory must stay flat.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 duration=${WEBMON_SOAK_SECONDS:-600}
 
 start_broker

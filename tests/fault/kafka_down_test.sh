@@ -2,7 +2,7 @@
 # Scenario: Kafka unreachable for 30 s while probing. The producer keeps probing and buffering,
 # checks the broker with growing, capped back-off (not a busy loop), and once the broker is
 # back every buffered report reaches PostgreSQL exactly once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 outage=${WEBMON_FAULT_OUTAGE_SECONDS:-30}
 
 start_postgres; start_broker; start_targets

@@ -3,7 +3,7 @@
 # JSON of the wrong shape, wrong types, a 4 MB message, invalid UTF-8, a NUL inside a string,
 # a redelivered report and a different report reusing an id. Every good report lands once,
 # every bad message lands in rejected_reports with a reason, and the consumer never stops.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker
 target_port=9  # no producer in this test; the config still needs a URL

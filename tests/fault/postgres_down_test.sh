@@ -2,7 +2,7 @@
 # Scenario: PostgreSQL stopped for 30 s while reports flow. The consumer rolls back, commits no
 # offsets, retries the same batch with capped back-off, and afterwards the table holds every
 # report exactly once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 outage=${WEBMON_FAULT_OUTAGE_SECONDS:-30}
 
 start_postgres; start_broker; start_targets

@@ -2,7 +2,7 @@
 # Scenario: kill -9 of the producer, then a restart. Schedules resume; every report Kafka had
 # acknowledged reaches PostgreSQL exactly once. Reports still in the producer's memory at the
 # kill are lost (at most the queue plus what Kafka had not acknowledged): README says so.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker; start_targets
 write_config 20 1

@@ -2,7 +2,7 @@
 # Scenario: the broker stays down long enough to overflow a small queue. The oldest reports are
 # dropped, the drops are counted and logged, memory stays bounded, and every report that was
 # not dropped arrives exactly once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker; start_targets
 write_config 10 1 '"queue_limit": 40, "delivery_timeout": 5'

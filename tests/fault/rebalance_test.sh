@@ -2,7 +2,7 @@
 # Scenario: two consumers in one group share the partitions while reports flow; one is stopped
 # cleanly mid-stream, later the other is killed with kill -9 and a replacement started. Every
 # report is stored exactly once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker 4; start_targets
 write_config 20 1 "" '"batch_max_messages": 20'

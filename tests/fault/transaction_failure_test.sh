@@ -2,7 +2,7 @@
 # Scenario: the database accepts connections but every transaction fails for a while (a trigger
 # raises mid-batch). Each failed batch is rolled back, no offset is committed, the same batch
 # is retried, and in the end there is no gap and no duplicate.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../support/lib.sh"
 
 start_postgres; start_broker; start_targets
 write_config 10 1 "" '"batch_max_messages": 50'

@@ -5,7 +5,10 @@
 // exits. NEVER use it in production: point webmon at a real Kafka cluster there.
 //
 // Fault injection for tests:  SIGUSR1 takes every broker down (connections refused, the log is
-// kept), SIGUSR2 brings them back up.  SIGTERM / SIGINT exit.
+// kept), SIGUSR2 brings them back up. SIGHUP makes the next Produce requests fail with the
+// error codes given in --produce-errors, one per request, in order: answers a real broker gives
+// only by accident (NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER), here on
+// demand. SIGTERM / SIGINT exit.
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -17,7 +20,10 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -53,6 +59,20 @@ bool writeAtomically(const std::string& path, const std::string& text) {
   return std::rename(temporary.c_str(), path.c_str()) == 0;
 }
 
+// "19,7,6" -> the Kafka error codes, or std::nullopt if any item is not a number.
+std::optional<std::vector<rd_kafka_resp_err_t>> parseErrorCodes(const std::string& text) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    codes.push_back(static_cast<rd_kafka_resp_err_t>(std::stoi(item)));
+  }
+  return codes;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,22 +80,32 @@ int main(int argc, char** argv) {
   int partitions = 3;
   std::string topic = "webmon.reports";
   std::string bootstrap_file;
+  std::string produce_errors;
   CLI::App app(
       "DEVELOPMENT-ONLY Kafka broker (librdkafka mock cluster, in memory, loopback). "
-      "SIGUSR1: brokers down, SIGUSR2: brokers up.",
+      "SIGUSR1: brokers down, SIGUSR2: brokers up, SIGHUP: the next Produce requests fail "
+      "with --produce-errors.",
       "webmon-dev-broker");
   app.add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 5));
   app.add_option("--partitions", partitions, "Partitions of the topic")->check(CLI::Range(1, 64));
   app.add_option("--topic", topic, "Topic to create");
   app.add_option("--bootstrap-file", bootstrap_file,
                  "Write the bootstrap address (host:port,...) to this file once ready");
+  app.add_option("--produce-errors", produce_errors,
+                 "Kafka error codes (e.g. 19,7,6) the next Produce requests get, one each, on "
+                 "every SIGHUP");
   CLI11_PARSE(app, argc, argv);
+  const auto injected = parseErrorCodes(produce_errors);
+  if (!injected) {
+    std::cerr << "webmon-dev-broker: --produce-errors must be numbers separated by commas\n";
+    return 2;
+  }
 
   // Block the control signals before librdkafka starts threads, so they all inherit the mask
   // and the signals are only ever taken by sigwait below.
   sigset_t signals;
   sigemptyset(&signals);
-  for (int number : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&signals, number);
+  for (int number : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP}) sigaddset(&signals, number);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   char error[512];
@@ -119,6 +149,12 @@ int main(int argc, char** argv) {
       setAllBrokers(cluster.get(), brokers, false);
     } else if (number == SIGUSR2) {
       setAllBrokers(cluster.get(), brokers, true);
+    } else if (number == SIGHUP) {
+      constexpr std::int16_t kProduceApiKey = 0;
+      rd_kafka_mock_push_request_errors_array(cluster.get(), kProduceApiKey, injected->size(),
+                                              injected->data());
+      std::cerr << "webmon-dev-broker: the next " << injected->size()
+                << " Produce requests fail with " << produce_errors << std::endl;
     } else {
       std::cerr << "webmon-dev-broker: stopping (signal " << number << ")" << std::endl;
       break;

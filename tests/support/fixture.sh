@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CTest fixtures: the servers the integration tests share, started once per ctest run.
 #   fixture.sh pg-start ENVDIR | pg-stop ENVDIR | broker-start ENVDIR BROKER_BIN | broker-stop ENVDIR
-# Writes what tests need into ENVDIR: pg.port, pg.dir, broker.bootstrap, broker.pid.
+#   fixture.sh kafka-start ENVDIR | kafka-stop ENVDIR     (a real three-node Apache Kafka cluster)
+# Writes what tests need into ENVDIR: pg.port, pg.dir, broker.bootstrap, broker.pid, and
+# kafka/ (the real cluster: kafka/bootstrap, one directory per node).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -38,6 +40,17 @@ case "$action" in
       kill "$(cat "$env_dir/broker.pid")" 2>/dev/null || true
       rm -f "$env_dir/broker.pid"
     fi
+    ;;
+  kafka-start)
+    # A cluster left over from an interrupted run is stopped, not reused: its topics and
+    # groups belong to tests that are gone.
+    "$root/scripts/kafka-cluster.sh" stop "$env_dir/kafka" || true
+    rm -rf "$env_dir/kafka"
+    "$root/scripts/kafka-cluster.sh" start "$env_dir/kafka" 3
+    ;;
+  kafka-stop)
+    "$root/scripts/kafka-cluster.sh" stop "$env_dir/kafka" || true
+    rm -rf "$env_dir/kafka"
     ;;
   *) echo "fixture.sh: unknown action $action" >&2; exit 2 ;;
 esac

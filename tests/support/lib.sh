@@ -1,14 +1,20 @@
-# Shared by the fault-injection tests (tests/fault/*_test.sh): each test gets its own
-# PostgreSQL cluster, development broker, target server and config, so it can stop any of them
-# without disturbing other tests, and counts rows exactly at the end.
+# Shared by the scripted fault and end-to-end tests (tests/fault, tests/e2e, tests/real_kafka):
+# each test gets its own PostgreSQL cluster, target server and config, so it can stop any of them
+# without disturbing other tests, and counts rows exactly at the end. Kafka is either a
+# development broker of the test's own (start_broker) or the shared three-node Apache Kafka
+# cluster of the ctest fixture, with a topic and consumer group of the test's own
+# (use_real_kafka).
 #
 # Needs WEBMON_PRODUCER, WEBMON_CONSUMER, WEBMON_DEV_BROKER, WEBMON_TARGET_SERVER and
-# WEBMON_SOURCE_DIR (set by CTest).
+# WEBMON_SOURCE_DIR (set by CTest); WEBMON_TEST_ENV_DIR for the real cluster.
 set -euo pipefail
 
 work=$(mktemp -d /tmp/webmon-fault.XXXXXX)
 chmod 755 "$work"
 declare -A service_pids=()
+topic=webmon.reports
+group=fault-test
+create_topic_json=""
 helper_pids=()
 keep_work=${WEBMON_FAULT_KEEP:-0}
 
@@ -43,15 +49,33 @@ stop_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" stop "$work/pg"; 
 restart_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" restart "$work/pg"; }
 sql() { PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p "$pg_port" -U webmon -d webmon -v ON_ERROR_STOP=1 -c "$1"; }
 rows() { sql "SELECT count(*) FROM reports" 2>/dev/null || echo 0; }
+rows_above() { (($(rows) > $1)); }  # wait_until 30 rows_above 20
 
-start_broker() {
-  "$WEBMON_DEV_BROKER" --partitions "${1:-3}" --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+start_broker() {  # start_broker [PARTITIONS [DEV BROKER OPTIONS...]]
+  "$WEBMON_DEV_BROKER" --partitions "${1:-3}" "${@:2}" --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
   broker_pid=$!; helper_pids+=("$broker_pid")
   wait_until 10 test -s "$work/bootstrap" || fail "the dev broker did not start"
   bootstrap=$(cat "$work/bootstrap")
 }
 broker_down() { kill -USR1 "$broker_pid"; }
 broker_up() { kill -USR2 "$broker_pid"; }
+
+# The real three-node cluster the ctest fixture runs (fixture.kafka.start), brought back to
+# health first (a failed test may have left a node stopped), with a topic and group of this
+# test's own. The services create the topic (kafka.create_topic), as an operator may let them.
+cluster() { "$WEBMON_SOURCE_DIR/scripts/kafka-cluster.sh" "$@"; }
+use_real_kafka() {
+  kafka_dir=$WEBMON_TEST_ENV_DIR/kafka
+  [[ -s $kafka_dir/bootstrap ]] || fail "no real Kafka cluster in $kafka_dir (fixture.kafka.start)"
+  cluster heal "$kafka_dir" || fail "the real Kafka cluster cannot be brought back to health"
+  bootstrap=$(cat "$kafka_dir/bootstrap")
+  topic=webmon.test.${work##*.}
+  group=webmon-test-${work##*.}
+  create_topic_json='"create_topic": {"partitions": 3, "replication_factor": 3}'
+  log "real Kafka cluster at $bootstrap, topic $topic"
+}
+# The JSON list the config wants from a comma-separated bootstrap string.
+bootstrap_json() { echo "\"${bootstrap//,/\",\"}\""; }
 
 start_targets() {
   "$WEBMON_TARGET_SERVER" --port-file "$work/target.port" >"$work/target.log" 2>&1 &
@@ -68,11 +92,11 @@ write_config() {
   done
   cat >"$work/config.json" <<JSON
 {
-  "kafka": {"bootstrap_servers": ["$bootstrap"]},
+  "kafka": {"bootstrap_servers": [$(bootstrap_json)], "topic": "$topic" ${create_topic_json:+, $create_topic_json}},
   "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
   "monitored_urls": [$urls],
   "producer": {"id": "fault-test", "metrics_listen": "127.0.0.1:0" ${3:+, $3}},
-  "consumer": {"group_id": "fault-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0" ${4:+, $4}}
+  "consumer": {"group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0" ${4:+, $4}}
 }
 JSON
 }
@@ -103,6 +127,13 @@ kill9_service() {
 }
 service_alive() { kill -0 "${service_pids[$1]}" 2>/dev/null; }
 
+endpoint_of() {  # endpoint_of INSTANCE: where its log says it serves /metrics (port 0 in the config)
+  sed -n 's|.*serving /metrics and /healthz on \(http://[0-9.:]*\).*|\1|p' "$work/$1.log" | tail -n 1
+}
+metric() {  # metric INSTANCE SERIES: the value of one series, scraped now
+  curl -s "$(endpoint_of "$1")/metrics" | awk -v series="$2" '$1 == series {print $2}'
+}
+
 # The producer's own accounting, from the last "stopped:" line of its log.
 producer_total() {  # producer_total FIELD [LOG]
   grep 'stopped: probes=' "$work/${2:-producer}.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
@@ -114,7 +145,7 @@ sum_producer_totals() {  # sum over every "stopped:" line (restarts)
 
 # Report ids as they went over the wire, read independently with kcat.
 topic_ids() {
-  kcat -C -b "$bootstrap" -t webmon.reports -o beginning -e -q -f '%s\n' 2>/dev/null |
+  kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q -f '%s\n' 2>/dev/null |
     sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | sort
 }
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Real cluster, fault: one broker stopped, then a second while the first is still down.
+# With one of three down, min.insync.replicas=2 still holds and rows keep arriving. With two
+# down, no partition can have two in-sync replicas (and the controller quorum is gone too, so
+# the broker left cannot even shrink its ISR): acks=all produce stalls, nothing new is
+# committed on the topic and so no row arrives, while the producer keeps probing and holds the
+# reports in memory (librdkafka's queue, and after producer.delivery_timeout our own, which
+# it retries from). Once both are back, every probe is a row, exactly once.
+source "$(dirname "$0")/../support/lib.sh"
+stall=${WEBMON_FAULT_OUTAGE_SECONDS:-25}
+
+start_postgres; use_real_kafka; start_targets
+write_config 20 1 '"delivery_timeout": 10'
+start_service consumer; start_service producer
+wait_until 60 rows_above 20 || fail "no rows before the fault"
+cluster wait-isr "$kafka_dir" "$topic" 3 60
+
+first=$(cluster leader "$kafka_dir" "$topic" 0)
+second=$(( first % 3 + 1 ))
+log "stop node $first (kill -9)"
+cluster node "$kafka_dir" "$first" kill
+sleep 8
+r0=$(rows); sleep 5; r1=$(rows)
+((r1 > r0)) || fail "rows stalled with one broker of three down ($r0 -> $r1)"
+log "one broker down: rows still arrive ($r0 -> $r1)"
+
+log "stop node $second too (kill -9): one node left"
+cluster node "$kafka_dir" "$second" kill
+sleep 5  # what was committed before arrives
+r2=$(rows); sleep "$stall"; r3=$(rows)
+log "two brokers down: rows $r2 -> $r3 in ${stall}s"
+((r3 == r2)) || fail "rows arrived although two of three brokers were down ($r2 -> $r3)"
+grep -q 'kafka did not acknowledge' "$work/producer.log" ||
+  fail "the producer never saw a delivery fail while the cluster could not take writes"
+grep -q 'kafka unreachable' "$work/producer.log" || fail "the producer never said kafka is unreachable"
+
+cluster heal "$kafka_dir"
+cluster wait-isr "$kafka_dir" "$topic" 3 90
+wait_until 60 grep -q 'kafka reachable again' "$work/producer.log" || fail "the producer did not resume"
+sleep 5
+stop_service producer
+probes=$(producer_total probes)
+((probes > 0 && $(producer_total dropped) == 0 && $(producer_total undelivered) == 0)) ||
+  fail "reports dropped or undelivered"
+check_exact "$probes"
+stop_service consumer
+pass "real kafka, second broker down: produce stalled ${stall}s (0 rows), then $probes probes, $probes rows, 0 lost, 0 duplicated"
