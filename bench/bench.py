@@ -3,8 +3,10 @@
 
 Started by bench/run.sh, which installs the packages and builds the binaries first. Everything
 runs on 127.0.0.1: nginx (the neutral target, `return 200` on every path), a throwaway
-PostgreSQL, the development Kafka broker, and the webmon services themselves. The numbers come
-from the services' own "stats" log lines (written every second here), /proc, and SQL.
+PostgreSQL, the development Kafka broker (and with --real-kafka also one real Apache Kafka
+node, for the ingest and end-to-end scenarios side by side), and the webmon services
+themselves. The numbers come from the services' own "stats" log lines (written every second
+here), /proc, and SQL.
 """
 
 import argparse
@@ -103,6 +105,9 @@ class Lab:
         os.chmod(self.work, 0o755)  # the postgres user must reach the cluster directory
         self.processes = []
         self.broker = None
+        self.topic = "webmon.reports"
+        self.kafka_dir = None  # the real node's directory, with --real-kafka
+        self.topics_made = 0
         self.pg_port = None
         self.nginx_port = None
         self.nginx = None
@@ -161,6 +166,30 @@ http {{
                  10, "the development broker")
         with open(bootstrap_file) as f:
             self.bootstrap = f.read().strip()
+        self.topic = "webmon.reports"  # the one it creates
+
+    def start_real_kafka(self):
+        """One real Apache Kafka node (KRaft) for the --real-kafka scenarios."""
+        self.kafka_dir = os.path.join(self.work, "kafka")
+        subprocess.run([self.cluster_script(), "start", self.kafka_dir, "1"], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(os.path.join(self.kafka_dir, "bootstrap")) as f:
+            self.real_bootstrap = f.read().strip()
+        log(f"Apache Kafka (1 node, KRaft) on {self.real_bootstrap}")
+
+    def cluster_script(self):
+        return os.path.join(self.source, "scripts/kafka-cluster.sh")
+
+    def use_broker(self, kind, partitions=3):
+        """An empty reports topic: a fresh development broker, or a new topic on the real node."""
+        if kind == "dev":
+            self.restart_broker(partitions)
+            return
+        self.topics_made += 1
+        self.topic = f"webmon.bench.{self.topics_made}"
+        self.bootstrap = self.real_bootstrap
+        subprocess.run([self.cluster_script(), "topic", self.kafka_dir, self.topic,
+                        str(partitions)], check=True, stdout=subprocess.DEVNULL)
 
     def sql(self, query):
         env = dict(os.environ, PGPASSWORD="webmon")
@@ -179,7 +208,7 @@ http {{
     # --- services ----------------------------------------------------------------------------
     def write_config(self, name, urls, period, timeout, producer=None, consumer=None):
         config = {
-            "kafka": {"bootstrap_servers": [self.bootstrap]},
+            "kafka": {"bootstrap_servers": [self.bootstrap], "topic": self.topic},
             "db": {"host": "127.0.0.1", "port": self.pg_port, "db_name": "webmon",
                    "user": "webmon", "password": "webmon", "sslmode": "disable"},
             "monitored_urls": [
@@ -224,6 +253,9 @@ http {{
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        if self.kafka_dir:
+            subprocess.run([self.cluster_script(), "stop", self.kafka_dir],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run([os.path.join(self.source, "scripts/pg-throwaway.sh"), "stop",
                         os.path.join(self.work, "pg")],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -370,19 +402,23 @@ def scenario_memory(lab, quick):
     return r
 
 
-def scenario_ingest(lab, quick, batch):
+BROKER_NAMES = {"dev": "development broker", "real": "real Kafka, 1 node"}
+
+
+def scenario_ingest(lab, quick, batch, kind="dev"):
     count = 200_000 if quick else 1_000_000
     # The development broker keeps a bounded log per partition and drops the oldest data past
     # it (docs/benchmarks.md): a million reports need more than three partitions to stay whole.
+    # The real broker gets as many, so the two compare like for like.
     partitions = max(3, count // 25_000)
-    lab.restart_broker(partitions)
+    lab.use_broker(kind, partitions)
     lab.empty_tables()
-    log(f"consumer ingest: {count:,} reports put on {partitions} partitions first, then one "
-        f"consumer, batches of up to {batch:,}")
+    log(f"consumer ingest ({BROKER_NAMES[kind]}): {count:,} reports put on {partitions} "
+        f"partitions first, then one consumer, batches of up to {batch:,}")
     flood = subprocess.run([os.path.join(lab.build, "bench/webmon-bench-flood"), "--bootstrap",
-                            lab.bootstrap, "--count", str(count)],
+                            lab.bootstrap, "--topic", lab.topic, "--count", str(count)],
                            check=True, capture_output=True, text=True).stdout.strip()
-    on_topic = subprocess.run(f"kcat -C -b {lab.bootstrap} -t webmon.reports -o beginning -e -q "
+    on_topic = subprocess.run(f"kcat -C -b {lab.bootstrap} -t {lab.topic} -o beginning -e -q "
                               "-f 'x\\n' | wc -l", shell=True, check=True, capture_output=True,
                               text=True).stdout.strip()
     log(f"  topic filled: {flood}; kcat reads {int(on_topic):,} messages back")
@@ -422,12 +458,12 @@ def scenario_ingest(lab, quick, batch):
     return r
 
 
-def scenario_end_to_end(lab, quick):
+def scenario_end_to_end(lab, quick, kind="dev"):
     urls, period = 4_000, 2
     seconds = 10 if quick else 60
-    lab.restart_broker()
+    lab.use_broker(kind)
     lab.empty_tables()
-    log(f"end to end: {urls} URLs every {period} s ({urls // period} reports/s), producer + "
+    log(f"end to end ({BROKER_NAMES[kind]}): {urls} URLs every {period} s ({urls // period} reports/s), producer + "
         f"consumer with default batching, {seconds} s")
     config = lab.write_config("e2e", urls, period, 1)
     consumer, consumer_log = lab.start_service("consumer", config, "e2e-consumer")
@@ -540,6 +576,20 @@ def table(results, quick, wrk_rate):
                      f"p50 {e['p50_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms, max "
                      f"{e['max_ms']:.0f} ms ({e['rate']:,.0f} rows/s)",
                      verdict(e["p99_ms"] < 1000)))
+    ir, er = results.get("ingest_real"), results.get("e2e_real")
+    if ir:
+        ratio = f"; {ir['rate'] / i['rate']:.2f} × the development broker" if i else ""
+        rows.append(("consumer ingest on a real Kafka 4.1.2 node", "≥ 100,000 reports/s",
+                     f"{ir['rate']:,.0f} reports/s ({ir['rows']:,} rows for {ir['count']:,}, "
+                     f"{ir['batches']:.0f} transactions){ratio}",
+                     verdict(ir["rate"] >= 100_000 and ir["rows"] == ir["count"])))
+    if er:
+        ratio = f"; p99 {er['p99_ms'] / e['p99_ms']:.2f} × the development broker's" if e else ""
+        rows.append(("end to end at 2,000 reports/s on a real Kafka 4.1.2 node",
+                     "p99 checked_at → row < 1 s",
+                     f"p50 {er['p50_ms']:.0f} ms, p99 {er['p99_ms']:.0f} ms, max "
+                     f"{er['max_ms']:.0f} ms ({er['rate']:,.0f} rows/s){ratio}",
+                     verdict(er["p99_ms"] < 1000)))
     if k:
         rows.append(("Kafka down at 2,000 reports/s", "≤ 600 B per buffered report, drain "
                      "≥ 20,000/s",
@@ -571,9 +621,16 @@ def main():
                         help="consumer.batch_max_messages for the ingest scenario "
                              "(5000 is also the default)")
     parser.add_argument("--keep", action="store_true", help="keep logs and configs")
+    parser.add_argument("--real-kafka", action="store_true",
+                        help="also run ingest and e2e on one real Apache Kafka node, right "
+                             "after the same scenario on the development broker")
     args = parser.parse_args()
     source = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    wanted = args.only or SCENARIOS
+    wanted = list(args.only or SCENARIOS)
+    if args.real_kafka:
+        for name in ("ingest", "e2e"):
+            if name in wanted:
+                wanted.insert(wanted.index(name) + 1, f"{name}_real")
 
     # A SIGTERM (timeout, CI) cleans up like Ctrl-C does: servers stopped, nothing left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -583,6 +640,8 @@ def main():
     try:
         lab.start_nginx()
         lab.start_postgres()
+        if args.real_kafka:
+            lab.start_real_kafka()
         wrk_rate = run_wrk(lab, 5 if args.quick else 10)
         runners = {
             "throughput": lambda: scenario_throughput(lab, args.quick, wrk_rate),
@@ -590,6 +649,8 @@ def main():
             "memory": lambda: scenario_memory(lab, args.quick),
             "ingest": lambda: scenario_ingest(lab, args.quick, args.ingest_batch),
             "e2e": lambda: scenario_end_to_end(lab, args.quick),
+            "ingest_real": lambda: scenario_ingest(lab, args.quick, args.ingest_batch, "real"),
+            "e2e_real": lambda: scenario_end_to_end(lab, args.quick, "real"),
             "kafka_down": lambda: scenario_kafka_down(lab, args.quick),
         }
         for name in wanted:

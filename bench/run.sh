@@ -6,13 +6,20 @@
 #   bench/run.sh                 full run (about 6 minutes)
 #   bench/run.sh --quick         short windows (under 2 minutes)
 #   bench/run.sh --only ingest   one or more scenarios (see bench/bench.py --help)
+#   bench/run.sh --real-kafka    also ingest and end to end on one real Apache Kafka node, beside
+#                                the development broker's figures (installs Java and Maven)
 #
 # The results table is printed at the end and written to build-bench/results.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-"$root/scripts/install-deps.sh"
+if [[ " $* " == *" --real-kafka "* ]]; then
+  "$root/scripts/install-deps.sh" --real-kafka
+  "$root/scripts/kafka-cluster.sh" fetch >/dev/null
+else
+  "$root/scripts/install-deps.sh"
+fi
 missing=()
 for p in nginx wrk python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
