@@ -26,6 +26,12 @@ std::map<std::string, std::string> consumerDefaults(const common::ConsumerConfig
       // broker may hold a fetch for the whole wait even when data arrives meanwhile (the
       // development broker does): the bench's end-to-end p50 went from 556 to 318 ms.
       {"fetch.wait.max.ms", "100"},
+      // What librdkafka fetches ahead: at most 8 MB per assigned partition. Its default (64 MB)
+      // took a consumer of a real broker with 40 partitions to 473 MB of RSS on a backlog;
+      // with 8 MB, 146 MB at the same ingest rate, on either broker (docs/benchmarks.md).
+      // Bounding the message count instead (queued.min.messages) cost the development broker
+      // half its rate: it answers fetches in smaller pieces.
+      {"queued.max.messages.kbytes", "8192"},
   };
 }
 
