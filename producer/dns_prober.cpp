@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/utf8.h"
+#include "producer/ares_channel.h"
 
 namespace webmon::producer {
 namespace {
@@ -23,18 +24,6 @@ using Clock = ProbeScheduler::Clock;
 // (which caps the whole lookup) runs out.
 constexpr int kTryTimeoutMs = 1000;
 constexpr int kTries = 3;
-
-// ares_library_init is reference-counted; one per prober keeps the pairing obvious.
-struct AresLibrary {
-  AresLibrary() {
-    if (const int status = ares_library_init(ARES_LIB_INIT_ALL); status != ARES_SUCCESS) {
-      throw std::runtime_error(std::string("ares_library_init failed: ") + ares_strerror(status));
-    }
-  }
-  ~AresLibrary() { ares_library_cleanup(); }
-  AresLibrary(const AresLibrary&) = delete;
-  AresLibrary& operator=(const AresLibrary&) = delete;
-};
 
 int queryType(common::DnsRecord record) {
   switch (record) {
@@ -196,19 +185,16 @@ bool dnsAnswersContain(common::DnsRecord record, const std::vector<std::string>&
                      [&](const std::string& answer) { return lowercaseName(answer) == want; });
 }
 
-// One resolver configuration (a dns_server, or the system's): its c-ares channel and the
-// sockets it asked to be watched.
+// One resolver configuration (a dns_server, or the system's) and its c-ares channel.
 struct Channel {
-  ares_channel handle = nullptr;
-  std::string server;                                      // as configured; empty: /etc/resolv.conf
-  std::unordered_map<int, std::pair<bool, bool>> sockets;  // fd -> (read, write)
+  explicit Channel(const std::string& configured_server)
+      : ares({configured_server, kTryTimeoutMs, kTries, /*report_server_errors=*/true}),
+        server(configured_server) {}
+  AresChannel ares;
+  std::string server;  // as configured; empty: /etc/resolv.conf
   // Queries c-ares has not called back yet, including those whose probe already timed out:
   // c-ares must be driven until it lets go of them, or they would pile up.
   std::size_t outstanding = 0;
-
-  ~Channel() {
-    if (handle != nullptr) ares_destroy(handle);
-  }
 };
 
 struct Lookup {
@@ -239,42 +225,16 @@ struct DnsProber::Impl {
     channels.clear();
   }
 
-  static void onSocketState(void* data, ares_socket_t fd, int readable, int writable) {
-    auto* channel = static_cast<Channel*>(data);
-    if (readable == 0 && writable == 0) {
-      channel->sockets.erase(fd);
-    } else {
-      channel->sockets[fd] = {readable != 0, writable != 0};
-    }
-  }
-
   Channel& channelFor(const std::string& server) {
     auto& slot = channels[server];
-    if (slot) return *slot;
-    auto channel = std::make_unique<Channel>();
-    channel->server = server;
-    ares_options options{};
-    options.sock_state_cb = onSocketState;
-    options.sock_state_cb_data = channel.get();
-    options.timeout = kTryTimeoutMs;
-    options.tries = kTries;
-    // Report SERVFAIL and REFUSED as they are instead of trying the next server: a monitor
-    // must see what its server said.
-    options.flags = ARES_FLAG_NOCHECKRESP;
-    const int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
-    if (const int status = ares_init_options(&channel->handle, &options, mask);
-        status != ARES_SUCCESS) {
-      channels.erase(server);
-      throw std::runtime_error(std::string("ares_init_options failed: ") + ares_strerror(status));
-    }
-    if (!server.empty()) {
-      if (const int status = ares_set_servers_ports_csv(channel->handle, server.c_str());
-          status != ARES_SUCCESS) {
+    if (!slot) {
+      try {
+        slot = std::make_unique<Channel>(server);
+      } catch (...) {
         channels.erase(server);
-        throw std::runtime_error("dns_server " + server + ": " + ares_strerror(status));
+        throw;
       }
     }
-    slot = std::move(channel);
     return *slot;
   }
 
@@ -366,16 +326,12 @@ void DnsProber::start(std::size_t target, std::shared_ptr<const common::Monitore
   impl_->deadlines.emplace(lookup.deadline, serial);
   impl_->lookups.emplace(serial, std::move(lookup));
   ++channel.outstanding;
-  ares_query(channel.handle, name.c_str(), 1 /* class IN */, type, Impl::onAnswer,
+  ares_query(channel.ares.get(), name.c_str(), 1 /* class IN */, type, Impl::onAnswer,
              new Impl::CallbackContext{impl_.get(), &channel, serial});
 }
 
 void DnsProber::addWaits(std::vector<WaitFd>& waits) const {
-  for (const auto& [server, channel] : impl_->channels) {
-    for (const auto& [fd, wanted] : channel->sockets) {
-      waits.push_back(WaitFd{fd, wanted.first, wanted.second});
-    }
-  }
+  for (const auto& [server, channel] : impl_->channels) channel->ares.addWaits(waits);
 }
 
 std::chrono::milliseconds DnsProber::nextWake(std::chrono::milliseconds cap) const {
@@ -387,29 +343,14 @@ std::chrono::milliseconds DnsProber::nextWake(std::chrono::milliseconds cap) con
                                                          impl_->deadlines.begin()->first - now)));
   }
   for (const auto& [server, channel] : impl_->channels) {
-    if (channel->outstanding == 0) continue;
-    timeval max{static_cast<time_t>(cap.count() / 1000),
-                static_cast<suseconds_t>((cap.count() % 1000) * 1000)};
-    timeval next{};
-    if (const timeval* until = ares_timeout(channel->handle, &max, &next)) {
-      wait = std::min(
-          wait, std::chrono::milliseconds(until->tv_sec * 1000 + (until->tv_usec + 999) / 1000));
-    }
+    if (channel->outstanding > 0) wait = std::min(wait, channel->ares.nextWake(cap));
   }
   return wait;
 }
 
 void DnsProber::process(const std::vector<WaitFd>& waits, std::vector<ProbeResult>& finished) {
   for (const auto& [server, channel] : impl_->channels) {
-    for (const auto& wait : waits) {
-      if (!wait.ready_read && !wait.ready_write) continue;
-      if (channel->sockets.count(wait.fd) == 0) continue;
-      ares_process_fd(channel->handle, wait.ready_read ? wait.fd : ARES_SOCKET_BAD,
-                      wait.ready_write ? wait.fd : ARES_SOCKET_BAD);
-    }
-    // With no socket ready this runs c-ares' own timers: retries, and giving up.
-    if (channel->outstanding > 0)
-      ares_process_fd(channel->handle, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    if (channel->outstanding > 0) channel->ares.process(waits);
   }
   impl_->expire(Clock::now());
   for (auto& result : impl_->completed) finished.push_back(std::move(result));
