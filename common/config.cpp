@@ -568,6 +568,13 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
         url.fail(*problem);
       } else {
         out.url = *text;
+        if (out.type != ProbeType::Dns) {
+          auto endpoint = probeEndpoint(out.url);
+          if (endpoint) {
+            out.host = std::move(endpoint->host);
+            out.port = endpoint->port;
+          }
+        }
       }
     }
   }
@@ -672,7 +679,7 @@ std::string hostName() {
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
   node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
                           "shutdown_timeout", "stats_interval", "watch_config", "metrics_listen",
-                          "health_grace"});
+                          "health_grace", "dns_cache"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
@@ -691,6 +698,7 @@ void readProducer(const ConfigReader& node, ProducerConfig& out) {
     out.stats_interval = milliseconds(*ms);
   }
   if (auto watch = node.field("watch_config").boolean()) out.watch_config = *watch;
+  if (auto cache = node.field("dns_cache").boolean()) out.dns_cache = *cache;
   readListen(node.field("metrics_listen"), out.metrics_listen);
   if (auto ms = node.field("health_grace").positiveSecondsAsMs(86'400)) {
     out.health_grace = milliseconds(*ms);
@@ -740,6 +748,24 @@ std::string lineAndColumn(std::string_view text, std::size_t byte) {
 }
 
 }  // namespace
+
+// libcurl knows http's and https's default ports; tcp:// and tls:// always name theirs.
+std::optional<Endpoint> probeEndpoint(const std::string& url) {
+  CURLU* handle = curl_url();
+  if (handle == nullptr) return std::nullopt;
+  char* host = nullptr;
+  char* port = nullptr;
+  std::optional<Endpoint> endpoint;
+  if (curl_url_set(handle, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+      curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(handle, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    endpoint = Endpoint{host, std::atoi(port)};
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(handle);
+  return endpoint;
+}
 
 std::string KafkaConfig::bootstrapList() const {
   std::string list;

@@ -79,6 +79,11 @@ std::string_view dnsRecordName(DnsRecord record);
 struct MonitoredUrl {
   ProbeType type = ProbeType::Http;
   std::string url;
+  // Derived from `url` by the config reader (probeEndpoint): what a probe connects to, a name
+  // or an address (IPv6 in brackets), and the port, the scheme's default when the URL has
+  // none. Empty and 0 for dns probes.
+  std::string host;
+  int port = 0;
   std::string name;  // defaults to the url
   milliseconds timeout{10'000};
   milliseconds period{60'000};
@@ -130,6 +135,8 @@ struct ProducerConfig {
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka
   milliseconds stats_interval{60'000};    // how often the "stats" log line is written
   bool watch_config = true;  // reload monitored_urls when the file changes (SIGHUP always does)
+  // Keep the addresses of probed host names for their DNS TTL (false: every probe resolves).
+  bool dns_cache = true;
   std::string metrics_listen = "127.0.0.1:9101";  // /metrics and /healthz; empty: off
   milliseconds health_grace{30'000};  // how long Kafka may be unreachable before /healthz fails
   bool operator==(const ProducerConfig&) const = default;
@@ -154,6 +161,14 @@ struct Config {
   ProducerConfig producer;
   ConsumerConfig consumer;
 };
+
+/// Where a probe of `url` connects: its host (a name, or an address with IPv6 in brackets)
+/// and port (the scheme's default when the URL names none), as libcurl parses it.
+struct Endpoint {
+  std::string host;
+  int port = 0;
+};
+std::optional<Endpoint> probeEndpoint(const std::string& url);
 
 /// Looks up an environment variable; injectable so tests do not touch the real environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

@@ -414,6 +414,13 @@ std::optional<ProbeReport> readReport(const nlohmann::json& json, std::string& r
   report.producer_id = std::move(*producer_id);
   if (!readBodyCheck(json, report, reason)) return std::nullopt;
   if (!readCertificate(json, report, reason)) return std::nullopt;
+  if (auto it = json.find("dns_cached"); it != json.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      reason = "field \"dns_cached\" must be null or a boolean";
+      return std::nullopt;
+    }
+    report.dns_cached = it->get<bool>();
+  }
   if (!readDnsAnswers(json, report, reason)) return std::nullopt;
   if (!readAttempts(json, report, reason)) return std::nullopt;
   return report;
@@ -487,6 +494,7 @@ std::string encodeReport(const ProbeReport& report) {
   phase("tls_ms", report.timings.tls_ms);
   phase("ttfb_ms", report.timings.ttfb_ms);
   if (!timings.empty()) json["timings"] = std::move(timings);
+  if (report.dns_cached) json["dns_cached"] = *report.dns_cached;
   if (report.regexp) json["regexp"] = *report.regexp;
   if (report.regexp_found) json["regexp_found"] = *report.regexp_found;
   if (report.body_truncated) json["body_truncated"] = *report.body_truncated;

@@ -96,6 +96,10 @@ struct ProbeReport {
   std::optional<int> http_status;
   double response_time_ms = 0;  // start to finish (or to failure)
   PhaseTimings timings;
+  // Host names resolved by the producer: true when the addresses came from its DNS cache
+  // (within the answer's TTL; dns_ms is then next to nothing), false when this probe looked the
+  // name up. Unset for an address in the URL and for dns probes.
+  std::optional<bool> dns_cached;
   // The body check, for URLs with a `regexp`: the pattern, whether it was found (unset when
   // the probe failed before a body could be checked), and whether the body was longer than
   // the part read (max_body_bytes).

@@ -26,7 +26,7 @@ constexpr const char* kReportColumns =
     "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
     "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
     "cert_days_left, probe_type, dns_record, dns_answers, attempts, attempts_failed, "
-    "attempt_min_ms, attempt_median_ms, attempt_max_ms";
+    "attempt_min_ms, attempt_median_ms, attempt_max_ms, dns_cached";
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -84,7 +84,8 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
                                                   "attempts_failed",
                                                   "attempt_min_ms",
                                                   "attempt_median_ms",
-                                                  "attempt_max_ms"});
+                                                  "attempt_max_ms",
+                                                  "dns_cached"});
   for (const auto& record : reports) {
     const auto& r = record.report;
     const std::string checked_at = common::formatRfc3339(r.checked_at);
@@ -133,7 +134,7 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
         r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str(),
         r.dns_record ? r.dns_record->c_str() : nullptr, r.dns_answers ? answers.c_str() : nullptr,
         ifAttempts(attempts), ifAttempts(failed), ifAttempts(fastest), ifAttempts(median),
-        ifAttempts(slowest));
+        ifAttempts(slowest), boolean(r.dns_cached));
   }
   stream.complete();
 }

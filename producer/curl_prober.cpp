@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "producer/host_resolver.h"
+
 namespace webmon::producer {
 namespace {
 
@@ -60,6 +62,12 @@ struct Transfer {
   std::string body;      // the start of the response body, for a `regexp` check
   std::size_t body_limit = 0;
   std::string connect_url;  // tcp and tls probes: the URL libcurl connects to
+  // With a ResolvedHost: the addresses for libcurl (CURLOPT_RESOLVE, read when the transfer
+  // begins), "host:port" as libcurl's DNS cache knows it, and the time the lookup took.
+  CurlSlistPtr resolve;
+  std::string resolve_key;
+  double lookup_ms = 0;
+  std::optional<bool> dns_cached;
   bool body_truncated = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
   // tcp and tls probes with `send` or `regexp`: once connected, the exchange runs on the
@@ -121,6 +129,45 @@ struct CurlProber::Impl {
 
   // Probes connected for an exchange (tcp/tls with send or regexp), in the order they began.
   std::vector<Transfer*> conversations;
+
+  // CURLOPT_RESOLVE puts an entry in the multi handle's DNS cache that stays until removed,
+  // and libcurl walks that whole cache after every transfer (to prune it): it must hold only
+  // what is in flight. So the transfers using each host:port are counted, and an entry no
+  // transfer uses is removed ("-host:port") in the list of the next transfer to start.
+  std::unordered_map<std::string, int> resolve_users;
+  std::vector<std::string> resolve_unused;
+
+  void useResolved(Transfer& transfer, const ResolvedHost& resolved) {
+    const common::MonitoredUrl& url = *transfer.start.url;
+    transfer.resolve_key = url.host + ":" + std::to_string(url.port);
+    transfer.lookup_ms = resolved.lookup_ms;
+    transfer.dns_cached = resolved.cached;
+    ++resolve_users[transfer.resolve_key];
+    for (const auto& unused : resolve_unused) {
+      if (resolve_users.count(unused) == 0) appendLine(transfer.resolve, "-" + unused);
+    }
+    resolve_unused.clear();
+    appendLine(transfer.resolve, transfer.resolve_key + ":" + *resolved.addresses);
+    curl_easy_setopt(transfer.easy.get(), CURLOPT_RESOLVE, transfer.resolve.get());
+  }
+
+  void releaseResolved(const Transfer& transfer) {
+    if (transfer.resolve_key.empty()) return;
+    auto users = resolve_users.find(transfer.resolve_key);
+    if (users == resolve_users.end() || --users->second > 0) return;
+    resolve_users.erase(users);
+    resolve_unused.push_back(transfer.resolve_key);
+  }
+
+  // Sets up `transfer` (its ProbeStart filled in) and adds it to the multi handle.
+  void start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved);
+
+  static void appendLine(CurlSlistPtr& list, const std::string& line) {
+    curl_slist* appended = curl_slist_append(list.get(), line.c_str());
+    if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
+    list.release();  // now owned through `appended`
+    list.reset(appended);
+  }
 
   static bool needsExchange(const common::MonitoredUrl& url) {
     return (url.type == common::ProbeType::Tcp || url.type == common::ProbeType::Tls) &&
@@ -211,11 +258,15 @@ struct CurlProber::Impl {
       curl_easy_getinfo(easy, info, &us);
       return static_cast<double>(us) / 1000.0;
     };
-    result.total_ms = millis(CURLINFO_TOTAL_TIME_T);
-    result.dns_done_ms = millis(CURLINFO_NAMELOOKUP_TIME_T);
-    result.connect_done_ms = millis(CURLINFO_CONNECT_TIME_T);
-    result.tls_done_ms = millis(CURLINFO_APPCONNECT_TIME_T);
-    result.first_byte_ms = millis(CURLINFO_STARTTRANSFER_TIME_T);
+    // libcurl's clock started after our lookup (if there was one): its phases come after it.
+    const double before = transfer->lookup_ms;
+    auto after = [before](double ms) { return ms > 0 ? before + ms : 0.0; };
+    result.total_ms = before + millis(CURLINFO_TOTAL_TIME_T);
+    result.dns_done_ms = after(millis(CURLINFO_NAMELOOKUP_TIME_T));
+    result.connect_done_ms = after(millis(CURLINFO_CONNECT_TIME_T));
+    result.tls_done_ms = after(millis(CURLINFO_APPCONNECT_TIME_T));
+    result.first_byte_ms = after(millis(CURLINFO_STARTTRANSFER_TIME_T));
+    result.dns_cached = transfer->dns_cached;
     if (transfer->conversing) {
       // libcurl's clock stopped at the connect; the exchange came after.
       result.total_ms = std::chrono::duration<double, std::milli>(ProbeScheduler::Clock::now() -
@@ -231,26 +282,14 @@ struct CurlProber::Impl {
     }
     finished.push_back(std::move(result));
 
+    releaseResolved(*transfer);
     curl_multi_remove_handle(multi.get(), easy);
     idle_handles.push_back(std::move(transfer->easy));
     transfers.erase(transfer);
   }
 };
 
-CurlProber::CurlProber(std::string user_agent) : impl_(std::make_unique<Impl>()) {
-  if (!impl_->multi) throw std::runtime_error("curl_multi_init failed");
-  impl_->user_agent = std::move(user_agent);
-}
-
-CurlProber::~CurlProber() = default;
-
-std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
-
-void CurlProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> probed,
-                       ProbeScheduler::TimePoint planned, int attempt) {
-  auto transfer = std::make_unique<Transfer>();
-  transfer->easy = impl_->takeHandle();
-  transfer->start = ProbeStart::now(target, std::move(probed), planned, attempt);
+void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved) {
   const common::MonitoredUrl& url = *transfer->start.url;
   CURL* easy = transfer->easy.get();
   if (url.type == common::ProbeType::Http) {
@@ -265,16 +304,29 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   }
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->user_agent.c_str());
-  // The timeout is a hard cap on the whole probe; connecting may use all of it.
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(url.timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(url.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent.c_str());
+  // The timeout is a hard cap on the whole probe, our lookup included; connecting may use all
+  // of what is left.
+  const long left_ms =
+      std::max(1L, static_cast<long>(static_cast<double>(url.timeout.count()) -
+                                     (resolved != nullptr ? resolved->lookup_ms : 0.0)));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left_ms);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+  // libcurl prunes its DNS cache after every transfer by walking all of it, unless the cache
+  // timeout is -1 ("for ever"): 60 % of the producer's CPU with 12,000 names. A transfer that
+  // needs no lookup from libcurl (the host resolved by us, or an address) takes -1, and the
+  // entries it uses are removed by us once unused (resolve_users). One that may (a redirect
+  // it follows) takes 0: libcurl then looks names up afresh and keeps none.
+  const bool libcurl_resolves =
+      url.follow_redirects || (resolved == nullptr && !isAddress(url.host));
+  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, libcurl_resolves ? 0L : -1L);
+  if (resolved != nullptr) useResolved(*transfer, *resolved);
   // Availability, not a warm pool: every probe opens and closes its own connection.
   curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
   // ... except an exchange's connection, which must outlive the connect for curl_easy_send
   // and recv (libcurl closes a forbid-reuse connection when the connect is done). Connect-only
   // connections are never reused anyway.
-  if (!Impl::needsExchange(url)) curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  if (!needsExchange(url)) curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -299,11 +351,7 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
   }
   for (const auto& [name, value] : url.headers) {
-    const std::string line = name + ": " + value;
-    curl_slist* appended = curl_slist_append(transfer->headers.get(), line.c_str());
-    if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
-    transfer->headers.release();  // now owned through `appended`
-    transfer->headers.reset(appended);
+    appendLine(transfer->headers, name + ": " + value);
   }
   if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers.get());
   if (url.regexp) {
@@ -315,13 +363,37 @@ void CurlProber::start(std::size_t target, std::shared_ptr<const common::Monitor
   }
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-  const CURLMcode added = curl_multi_add_handle(impl_->multi.get(), easy);
+  const CURLMcode added = curl_multi_add_handle(multi.get(), easy);
   if (added != CURLM_OK) {
     throw std::runtime_error(std::string("curl_multi_add_handle failed: ") +
                              curl_multi_strerror(added));
   }
   Transfer* key = transfer.get();
-  impl_->transfers.emplace(key, std::move(transfer));
+  transfers.emplace(key, std::move(transfer));
+}
+
+CurlProber::CurlProber(std::string user_agent) : impl_(std::make_unique<Impl>()) {
+  if (!impl_->multi) throw std::runtime_error("curl_multi_init failed");
+  impl_->user_agent = std::move(user_agent);
+}
+
+CurlProber::~CurlProber() = default;
+
+std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
+
+void CurlProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> probed,
+                       ProbeScheduler::TimePoint planned, int attempt) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->easy = impl_->takeHandle();
+  transfer->start = ProbeStart::now(target, std::move(probed), planned, attempt);
+  impl_->start(std::move(transfer), nullptr);
+}
+
+void CurlProber::start(ProbeStart begun, const ResolvedHost& resolved) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->easy = impl_->takeHandle();
+  transfer->start = std::move(begun);
+  impl_->start(std::move(transfer), &resolved);
 }
 
 void CurlProber::poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,

@@ -14,6 +14,14 @@
 
 namespace webmon::producer {
 
+/// A probe's host, resolved before libcurl starts (HostResolver): libcurl then connects to
+/// these addresses (trying them in turn, both families at once) without a lookup of its own.
+struct ResolvedHost {
+  std::shared_ptr<const std::string> addresses;  // "192.0.2.1,[2001:db8::1]"
+  double lookup_ms = 0;  // how long the probe waited for them (next to nothing when cached)
+  bool cached = false;   // from the cache, within the answer's TTL
+};
+
 class CurlProber {
  public:
   explicit CurlProber(std::string user_agent);
@@ -22,8 +30,12 @@ class CurlProber {
   CurlProber& operator=(const CurlProber&) = delete;
 
   /// Starts probing `url` now. The timeout caps the whole probe: DNS, connect, TLS and body.
+  /// libcurl resolves the host itself.
   void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
              ProbeScheduler::TimePoint planned, int attempt = 1);
+  /// Goes on with the probe `start` began, its host already resolved: the lookup's time counts
+  /// against the URL's timeout and is the probe's dns phase.
+  void start(ProbeStart start, const ResolvedHost& resolved);
   std::size_t inFlight() const noexcept;
 
   /// Waits up to `timeout` for network activity or for one of `wake_fds` to become readable

@@ -54,6 +54,9 @@ struct ProbeResult : ProbeStart {
   double total_ms = 0;
   // Cumulative from the start, as libcurl measures them; 0 for a phase not reached.
   double dns_done_ms = 0, connect_done_ms = 0, tls_done_ms = 0, first_byte_ms = 0;
+  // Host names the producer resolved (HostResolver): whether the addresses came from its
+  // cache. Unset for an address in the URL, and for dns probes.
+  std::optional<bool> dns_cached;
   std::string error_detail;  // libcurl's (or c-ares') message, when it failed
   // The start of the body, kept only for URLs with a `regexp` (at most max_body_bytes).
   std::string body;

@@ -1,19 +1,23 @@
 #pragma once
 // Runs every kind of probe on one thread: http, tcp and tls through libcurl, dns through
-// c-ares, waiting on both libraries' sockets (and the caller's wake-up fds) in one poll.
+// c-ares, waiting on both libraries' sockets (and the caller's wake-up fds) in one poll. The
+// host names of http, tcp and tls probes are resolved here first (HostResolver), and libcurl
+// is handed the addresses.
 
 #include <chrono>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "producer/curl_prober.h"
 #include "producer/dns_prober.h"
+#include "producer/host_resolver.h"
 
 namespace webmon::producer {
 
 class ProbeRunner {
  public:
-  explicit ProbeRunner(std::string user_agent);
+  explicit ProbeRunner(std::string user_agent, HostResolver::Options resolver = {});
 
   /// Starts probing `url` now, with the prober its type needs. `attempt` (from 1) comes back
   /// in the result, for URLs that make several attempts per period.
@@ -27,9 +31,15 @@ class ProbeRunner {
             std::vector<ProbeResult>& finished);
 
  private:
+  // Hands each answer to the probes that waited for it: on to libcurl, or failed (kind dns).
+  void startResolved(std::vector<ProbeResult>& finished);
+
   CurlProber curl_;
   DnsProber dns_;
-  std::vector<WaitFd> waits_;  // reused between polls
+  HostResolver resolver_;
+  std::unordered_map<HostResolver::Ticket, ProbeStart> resolving_;  // waiting for addresses
+  std::vector<std::pair<HostResolver::Ticket, HostResolver::Answer>> answers_;  // reused
+  std::vector<WaitFd> waits_;                                                   // reused
 };
 
 }  // namespace webmon::producer

@@ -146,7 +146,9 @@ ProducerTotals ProducerService::run() {
         return producerHealth(publisher, loop_heartbeat, grace);
       },
       "the producer");
-  ProbeRunner prober(std::string("webmon/") + common::kVersion);
+  HostResolver::Options resolver;
+  resolver.cache = config_.producer.dns_cache;
+  ProbeRunner prober(std::string("webmon/") + common::kVersion, resolver);
   std::vector<ProbeResult> finished;
   const auto stats_interval = config_.producer.stats_interval;
   auto next_stats = start + stats_interval;

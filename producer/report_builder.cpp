@@ -150,6 +150,7 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   report.producer_id = producer_id;
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
   report.timings = phaseTimings(result);
+  report.dns_cached = result.dns_cached;
   if (result.cert_expires_at) {
     report.cert_expires_at = result.cert_expires_at;
     // Whole days, rounded down: 0 means it expires within a day.

@@ -4,116 +4,20 @@
 // dnsmasq gets no upstream servers and answers NXDOMAIN for every name it was not given.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "tests/support/local_dns_server.h"
 #include "tests/support/run_probes.h"
-
-extern char** environ;
 
 namespace webmon::producer {
 namespace {
 
 using std::chrono::milliseconds;
-
-sockaddr_in loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  return address;
-}
-
-// A UDP socket bound to a free port on 127.0.0.1; the port is returned through `port`.
-int boundUdpSocket(int& port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  port = ntohs(address.sin_port);
-  return fd;
-}
-
-// A port free for both UDP and TCP on 127.0.0.1 a moment ago (dnsmasq listens on both).
-int freeDnsPort() {
-  for (;;) {
-    int port = 0;
-    const int udp = boundUdpSocket(port);
-    const int tcp = socket(AF_INET, SOCK_STREAM, 0);
-    const sockaddr_in address = loopback(port);
-    const bool tcp_free =
-        bind(tcp, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-    close(tcp);
-    close(udp);
-    if (tcp_free) return port;
-  }
-}
-
-bool acceptsTcp(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  const sockaddr_in address = loopback(port);
-  const bool connected =
-      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return connected;
-}
-
-class LocalDnsServer {
- public:
-  LocalDnsServer() {
-    // Another test may take the port between our check and dnsmasq's bind: then dnsmasq
-    // exits, and we try another one.
-    for (int tries = 0; tries < 5 && !running(); ++tries) {
-      port_ = freeDnsPort();
-      spawn();
-      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-      while (running() && !acceptsTcp(port_) && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(milliseconds(20));
-      }
-      if (running() && acceptsTcp(port_)) return;
-      stop();
-    }
-  }
-  ~LocalDnsServer() { stop(); }
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  void spawn() {
-    std::vector<std::string> args = {
-        "/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-        "--bind-interfaces", "--listen-address=127.0.0.1", "--port=" + std::to_string(port_),
-        "--pid-file=", "--log-facility=-",
-        // Everything not listed below does not exist.
-        "--address=/#/", "--host-record=up.test,127.0.0.9,::9",
-        "--host-record=v4only.test,127.0.0.10", "--cname=www.up.test,up.test",
-        "--mx-host=up.test,mail.up.test,10", "--txt-record=up.test,v=webmon ok"};
-    if (geteuid() == 0) args.push_back("--user=root");  // else it would switch to nobody
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using testing::boundUdpSocket;
+using testing::LocalDnsServer;
 
 common::MonitoredUrl lookup(const std::string& name, common::DnsRecord record,
                             const std::string& server, const std::string& expect = "",

@@ -92,6 +92,7 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   slow.report.cert_expires_at = *common::parseRfc3339("2026-12-09T10:00:00.250Z");
   slow.report.cert_days_left = 15;
   slow.report.type = "tls";
+  slow.report.dns_cached = true;
   auto refused = record("http://refused/", false, 2);
   refused.report.timings.dns_ms = 0.75;  // got no further
   batch.reports = {slow, refused};
@@ -114,6 +115,10 @@ TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
       "cert_days_left FROM reports WHERE url = 'http://slow/'");
   EXPECT_EQ(cert[0].as<std::string>(), "2026-12-09 10:00:00.250");
   EXPECT_EQ(cert[1].as<int>(), 15);
+  EXPECT_EQ(tx.exec1("SELECT string_agg(coalesce(dns_cached::text, 'null'), ',' ORDER BY url) "
+                     "FROM reports")[0]
+                .as<std::string>(),
+            "null,true");
   EXPECT_EQ(
       tx.exec1("SELECT string_agg(probe_type, ',' ORDER BY url) FROM reports")[0].as<std::string>(),
       "http,tls");

@@ -47,8 +47,10 @@ TEST(SystemResolver, AnUnresolvableHostIsErrorKindDnsAndAResolvableOneIsProbed) 
   std::thread thread([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::sleep_for(milliseconds(5));
   const std::string suffix = ":" + std::to_string(port) + "/ok";
-  const auto reports = probeAll({url(common::ProbeType::Http, "http://missing.test" + suffix),
-                                 url(common::ProbeType::Http, "http://up.test" + suffix)});
+  const auto reports =
+      probeAll({url(common::ProbeType::Http, "http://missing.test" + suffix),
+                url(common::ProbeType::Http, "http://up.test" + suffix),
+                url(common::ProbeType::Tcp, "tcp://up.test:" + std::to_string(port))});
   server.stop();
   thread.join();
   ASSERT_TRUE(reports[0].error);
@@ -59,6 +61,8 @@ TEST(SystemResolver, AnUnresolvableHostIsErrorKindDnsAndAResolvableOneIsProbed) 
   EXPECT_TRUE(reports[1].ok) << (reports[1].error ? reports[1].error->message : "");
   EXPECT_EQ(reports[1].http_status, 200);
   EXPECT_TRUE(reports[1].timings.dns_ms);
+  EXPECT_EQ(reports[1].dns_cached, false);  // looked up for this probe, in resolv.conf's server
+  EXPECT_TRUE(reports[2].ok) << (reports[2].error ? reports[2].error->message : "");
 }
 
 TEST(SystemResolver, DnsProbesWithoutADnsServerAskTheSystemsResolver) {

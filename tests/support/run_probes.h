@@ -17,8 +17,15 @@ inline std::vector<common::ProbeReport> probeAll(const std::vector<common::Monit
   using producer::ProbeScheduler;
   producer::ProbeRunner runner("webmon-test");
   for (std::size_t i = 0; i < urls.size(); ++i) {
-    runner.start(i, std::make_shared<const common::MonitoredUrl>(urls[i]),
-                 ProbeScheduler::Clock::now());
+    // What the config reader derives from the URL, for URLs a test made by hand.
+    auto url = std::make_shared<common::MonitoredUrl>(urls[i]);
+    if (url->host.empty() && url->type != common::ProbeType::Dns) {
+      if (auto endpoint = common::probeEndpoint(url->url)) {
+        url->host = endpoint->host;
+        url->port = endpoint->port;
+      }
+    }
+    runner.start(i, std::move(url), ProbeScheduler::Clock::now());
   }
   std::vector<producer::ProbeResult> finished;
   const auto give_up = ProbeScheduler::Clock::now() + std::chrono::seconds(15);

@@ -136,6 +136,30 @@ TEST(Config, CreateTopicRulesNameTheirPath) {
               ElementsAre(HasSubstr("must be a string, whole number or boolean")));
 }
 
+TEST(Config, ProbeUrlsKnowTheirHostAndPort) {
+  const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:9092"]},
+    "monitored_urls": [{"url": "http://Example.test/a"}, {"url": "https://user:pw@example.test/"},
+                       {"url": "http://[::1]:8080/"}, {"type": "tcp", "url": "tcp://db.test:5432"},
+                       {"type": "dns", "url": "dns://example.test"}]})",
+                                    noEnvironment());
+  auto endpoint = [&](std::size_t i) {
+    return config.monitored_urls[i].host + " " + std::to_string(config.monitored_urls[i].port);
+  };
+  EXPECT_EQ(endpoint(0), "Example.test 80");
+  EXPECT_EQ(endpoint(1), "example.test 443");
+  EXPECT_EQ(endpoint(2), "[::1] 8080");
+  EXPECT_EQ(endpoint(3), "db.test 5432");
+  EXPECT_EQ(endpoint(4), " 0");  // dns probes ask a DNS server, they connect nowhere
+}
+
+TEST(Config, DnsCacheIsOnByDefaultAndABoolean) {
+  EXPECT_TRUE(parseConfig(kMinimal, noEnvironment()).producer.dns_cache);
+  EXPECT_THAT(
+      problemsOf(R"({"kafka": {"bootstrap_servers": ["k:9092"]}, "producer": {"dns_cache": "no"},
+                            "monitored_urls": [{"url": "http://127.0.0.1/"}]})"),
+      ElementsAre(HasSubstr("producer.dns_cache: must be true or false")));
+}
+
 TEST(Config, StatsIntervalMustBePositive) {
   const auto problems = problemsOf(R"({
     "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},

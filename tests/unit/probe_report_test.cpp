@@ -105,6 +105,23 @@ TEST(ProbeReport, CertificateExpiryRoundTrips) {
   EXPECT_EQ(decoded.report->cert_days_left, 14);
 }
 
+// Whether the producer had the host's addresses cached: true, false, or absent (an address
+// in the URL, dns probes, older producers).
+TEST(ProbeReport, DnsCachedRoundTripsAndIsAbsentWhenUnknown) {
+  for (const bool cached : {true, false}) {
+    auto report = sampleReport();
+    report.dns_cached = cached;
+    const auto json = nlohmann::json::parse(encodeReport(report));
+    EXPECT_EQ(json["dns_cached"], cached);
+    const auto decoded = decodeReport(json.dump());
+    ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+    EXPECT_EQ(decoded.report->dns_cached, cached);
+  }
+  const auto unknown = nlohmann::json::parse(encodeReport(sampleReport()));
+  EXPECT_FALSE(unknown.contains("dns_cached"));
+  EXPECT_FALSE(decodeReport(unknown.dump()).report->dns_cached);
+}
+
 TEST(ProbeReport, TypeRoundTripsAndDefaultsToHttp) {
   auto report = sampleReport();
   report.type = "tls";
@@ -237,6 +254,8 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"future", [](auto& j) { j["schema_version"] = 99; }, "upgrade webmon-consumer"},
         RejectCase{"no status", [](auto& j) { j.erase("status"); }, "missing field \"status\""},
         RejectCase{"bad status", [](auto& j) { j["status"] = "meh"; }, "up, degraded or down"},
+        RejectCase{"dns_cached", [](auto& j) { j["dns_cached"] = "yes"; },
+                   "\"dns_cached\" must be null or a boolean"},
         RejectCase{"status vs ok", [](auto& j) { j["status"] = "up"; }, "is up but ok is false"},
         RejectCase{"timing", [](auto& j) { j["timings"]["dns_ms"] = -2; }, "timings.dns_ms"},
         RejectCase{"timings type", [](auto& j) { j["timings"] = 3; }, "phase durations"},
