@@ -95,6 +95,11 @@ def percentile(values, fraction):
     return ordered[index]
 
 
+def target_host(i, host_names):
+    """127.0.0.1, or a distinct name per URL that the private network's dnsmasq resolves to it."""
+    return f"h{i}.webmon.test" if host_names else "127.0.0.1"
+
+
 class Lab:
     """The servers every scenario needs, in one temporary directory."""
 
@@ -206,14 +211,15 @@ http {{
             pass  # the tables appear when the first consumer migrates
 
     # --- services ----------------------------------------------------------------------------
-    def write_config(self, name, urls, period, timeout, producer=None, consumer=None):
+    def write_config(self, name, urls, period, timeout, producer=None, consumer=None,
+                     host_names=False):
         config = {
             "kafka": {"bootstrap_servers": [self.bootstrap], "topic": self.topic},
             "db": {"host": "127.0.0.1", "port": self.pg_port, "db_name": "webmon",
                    "user": "webmon", "password": "webmon", "sslmode": "disable"},
             "monitored_urls": [
-                {"url": f"http://127.0.0.1:{self.nginx_port}/target/{i}", "timeout": timeout,
-                 "period": period} for i in range(urls)],
+                {"url": f"http://{target_host(i, host_names)}:{self.nginx_port}/target/{i}",
+                 "timeout": timeout, "period": period} for i in range(urls)],
             "producer": dict({"id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
                              **(producer or {})),
             "consumer": dict({"group_id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
@@ -310,10 +316,12 @@ def run_wrk(lab, seconds):
     return rate
 
 
-def producer_window(lab, name, urls, period, timeout, warmup, seconds, producer=None):
+def producer_window(lab, name, urls, period, timeout, warmup, seconds, producer=None,
+                    host_names=False):
     """Runs a producer alone (with the broker) and measures a window after the warm-up."""
     lab.restart_broker()
-    config = lab.write_config(name, urls, period, timeout, producer=producer)
+    config = lab.write_config(name, urls, period, timeout, producer=producer,
+                              host_names=host_names)
     proc, log_path = lab.start_service("producer", config, name)
     sampler = Sampler(proc, log_path)
     time.sleep(warmup)
@@ -321,11 +329,15 @@ def producer_window(lab, name, urls, period, timeout, warmup, seconds, producer=
         raise RuntimeError(f"the producer exited during warm-up; see {log_path}")
     start_when, start_stats = sampler.latest()
     start_cpu = sampler.cpu()
+    dns_pid = int(os.environ.get("WEBMON_BENCH_DNSMASQ_PID", "0"))
+    start_dns_cpu = proc_cpu_seconds(dns_pid) if dns_pid else 0
     time.sleep(seconds)
     end_when, end_stats = sampler.latest()
     end_cpu = sampler.cpu()
+    dns_cpu = (proc_cpu_seconds(dns_pid) - start_dns_cpu) if dns_pid else float("nan")
     peak_kb = sampler.peak_rss_kb()
     window = [s for w, s in sampler.stats() if start_when < w <= end_when]
+    rss_kb = sampler.rss_kb()
     exit_code = lab.stop(proc)
     probes = end_stats["probes"] - start_stats["probes"]
     elapsed = end_when - start_when
@@ -336,6 +348,8 @@ def producer_window(lab, name, urls, period, timeout, warmup, seconds, producer=
         "scheduled": urls / period,
         "cpu_per_1000": (end_cpu - start_cpu) / probes * 1000 if probes else float("nan"),
         "cpu_share": (end_cpu - start_cpu) / elapsed,
+        "dns_cpu_share": dns_cpu / elapsed,
+        "rss_mb": rss_kb / 1024,
         "lag_p50": statistics.median(s["lag_ms_p50"] for s in window),
         "lag_p99_worst_second": max(s["lag_ms_p99"] for s in window),
         "lag_max": max(s["lag_ms_max"] for s in window),
@@ -373,6 +387,30 @@ def scenario_schedule(lab, quick):
         f"max {r['lag_max']:.1f} ms, skipped runs {r['skipped']:.0f}, "
         f"{r['rate']:,.0f} probes/s of {r['scheduled']:,.0f}")
     return r
+
+
+def scenario_names(lab, quick, urls, period):
+    """The same targets by IP and by distinct host names, one after the other."""
+    if "WEBMON_BENCH_DNSMASQ_PID" not in os.environ:
+        raise RuntimeError("host-name scenarios run inside bench/private_network.sh "
+                           "(bench/run.sh does that as root)")
+    seconds = (20 if quick else 60) if period >= 30 else (10 if quick else 60)
+    results = {}
+    for by in ("ip", "name"):
+        log(f"host names: {urls:,} URLs every {period} s ({urls / period:,.0f}/s), by "
+            f"{'IP (127.0.0.1)' if by == 'ip' else 'distinct host name (h<i>.webmon.test)'}, "
+            f"{seconds} s after one period of warm-up")
+        r = producer_window(lab, f"names-{urls}-{by}", urls, period, 1, warmup=period + 3,
+                            seconds=seconds, producer={"queue_limit": 1_000_000},
+                            host_names=(by == "name"))
+        log(f"  {r['rate']:,.0f} probes/s of {r['scheduled']:,.0f} ({r['ok_ratio']:.1%} up), "
+            f"CPU {r['cpu_share']:.0%} of a core, {r['cpu_per_1000']:.3f} s per 1000 probes, "
+            f"lag p50 {r['lag_p50']:.1f} ms, worst-second p99 {r['lag_p99_worst_second']:.1f} ms, "
+            f"{r['skipped']:.0f} skipped, RSS {r['rss_mb']:.0f} MB, dnsmasq "
+            f"{r['dns_cpu_share']:.0%} of a core")
+        results[by] = r
+    results["ratio"] = results["name"]["rate"] / results["ip"]["rate"]
+    return results
 
 
 def scenario_memory(lab, quick):
@@ -576,6 +614,20 @@ def table(results, quick, wrk_rate):
                      f"p50 {e['p50_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms, max "
                      f"{e['max_ms']:.0f} ms ({e['rate']:,.0f} rows/s)",
                      verdict(e["p99_ms"] < 1000)))
+    for key, label in (("names_12k", "12,000 every 2 s"), ("names_60k", "60,000 every 30 s"),
+                       ("names_100k", "100,000 every 60 s")):
+        n = results.get(key)
+        if not n:
+            continue
+        ip, name = n["ip"], n["name"]
+        rows.append((f"host names: {label}, by IP vs by distinct name",
+                     "by name ≥ 0.9 × by IP, p99 lag < 50 ms",
+                     f"by IP {ip['rate']:,.0f}/s, p99 {ip['lag_p99_worst_second']:.1f} ms, "
+                     f"{ip['rss_mb']:.0f} MB; by name {name['rate']:,.0f}/s, p99 "
+                     f"{name['lag_p99_worst_second']:.1f} ms, {name['rss_mb']:.0f} MB, "
+                     f"{name['ok_ratio']:.1%} up; {n['ratio']:.2f} × by IP",
+                     verdict(n["ratio"] >= 0.9 and name["lag_p99_worst_second"] < 50
+                             and name["ok_ratio"] > 0.999)))
     ir, er = results.get("ingest_real"), results.get("e2e_real")
     if ir:
         ratio = f"; {ir['rate'] / i['rate']:.2f} × the development broker" if i else ""
@@ -608,7 +660,8 @@ def table(results, quick, wrk_rate):
     return "\n".join(lines)
 
 
-SCENARIOS = ["throughput", "schedule", "memory", "ingest", "e2e", "kafka_down"]
+SCENARIOS = ["throughput", "schedule", "memory", "ingest", "e2e", "kafka_down", "names_12k",
+             "names_60k", "names_100k"]
 
 
 def main():
@@ -626,7 +679,10 @@ def main():
                              "after the same scenario on the development broker")
     args = parser.parse_args()
     source = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    wanted = list(args.only or SCENARIOS)
+    # A quick run leaves out the two host-name scenarios with long periods (each waits one
+    # period, 30 or 60 s, twice); --only asks for them.
+    wanted = list(args.only or [name for name in SCENARIOS
+                                if not (args.quick and name in ("names_60k", "names_100k"))])
     if args.real_kafka:
         for name in ("ingest", "e2e"):
             if name in wanted:
@@ -652,6 +708,9 @@ def main():
             "ingest_real": lambda: scenario_ingest(lab, args.quick, args.ingest_batch, "real"),
             "e2e_real": lambda: scenario_end_to_end(lab, args.quick, "real"),
             "kafka_down": lambda: scenario_kafka_down(lab, args.quick),
+            "names_12k": lambda: scenario_names(lab, args.quick, 12_000, 2),
+            "names_60k": lambda: scenario_names(lab, args.quick, 60_000, 30),
+            "names_100k": lambda: scenario_names(lab, args.quick, 100_000, 60),
         }
         for name in wanted:
             try:
