@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/probe_enums.h"
 #include "common/regexp.h"
 
 namespace webmon::common {
@@ -65,16 +66,6 @@ struct StatusRange {
   bool contains(long status) const { return status >= first && status <= last; }
   bool operator==(const StatusRange&) const = default;
 };
-
-/// What a probe does: an HTTP request (the default), a TCP connect, a TLS handshake with
-/// certificate and host name verification (tcp://host:port and tls://host:port), or a DNS
-/// lookup (dns://name).
-enum class ProbeType { Http, Tcp, Tls, Dns };
-std::string_view probeTypeName(ProbeType type);
-
-/// The DNS record a dns probe asks for.
-enum class DnsRecord { A, AAAA, CNAME, MX, TXT };
-std::string_view dnsRecordName(DnsRecord record);
 
 struct MonitoredUrl {
   ProbeType type = ProbeType::Http;
@@ -161,14 +152,6 @@ struct Config {
   ProducerConfig producer;
   ConsumerConfig consumer;
 };
-
-/// Where a probe of `url` connects: its host (a name, or an address with IPv6 in brackets)
-/// and port (the scheme's default when the URL names none), as libcurl parses it.
-struct Endpoint {
-  std::string host;
-  int port = 0;
-};
-std::optional<Endpoint> probeEndpoint(const std::string& url);
 
 /// Looks up an environment variable; injectable so tests do not touch the real environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

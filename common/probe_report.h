@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/probe_enums.h"
+
 namespace webmon::common {
 
 /// 2 added `status` (up/degraded/down) and `timings`; 3 added type dns with `dns_record` and
@@ -17,31 +19,6 @@ inline constexpr int kReportSchemaVersion = 3;
 inline constexpr std::size_t kMaxUrlLength = 8192;
 /// The most answers a dns report carries; the prober keeps the first ones.
 inline constexpr std::size_t kMaxDnsAnswers = 64;
-
-/// Why a probe failed. The names are stable: they are stored in PostgreSQL and queried.
-enum class ErrorKind {
-  Timeout,           // the whole probe ran past the URL's timeout
-  Dns,               // the host name did not resolve
-  Connect,           // TCP connection refused or unreachable
-  Tls,               // TLS handshake or certificate verification failed
-  Http,              // a response arrived, but its status was not 2xx/3xx
-  Protocol,          // the connection broke mid-response, or the reply was not valid HTTP
-  Other,             // anything libcurl reports that fits none of the above
-  Regexp,            // the response was fine, but the body did not contain the URL's `regexp`
-  TooManyRedirects,  // more redirects than max_redirects (a loop, usually)
-  ConnectTimeout,    // the timeout ran out before the TCP connection was accepted: nothing
-                     // answered at all (host down, packets dropped), unlike a refused connect
-  DnsAnswer,         // a dns probe got answers, but not the one its `expect` names
-};
-inline constexpr std::size_t kErrorKindCount = 11;
-std::string_view errorKindName(ErrorKind kind);
-std::optional<ErrorKind> errorKindFromName(std::string_view name);
-
-/// What a probe says about the target: up, up but slower than its degraded_after threshold,
-/// or down. The names are stable: they are stored in PostgreSQL and queried.
-enum class ProbeStatus { Up, Degraded, Down };
-std::string_view probeStatusName(ProbeStatus status);
-std::optional<ProbeStatus> probeStatusFromName(std::string_view name);
 
 /// How long each phase of the probe took, in milliseconds; unset for phases the probe did not
 /// reach (or that do not apply: no TLS for http://).
@@ -72,8 +49,6 @@ struct AttemptStats {
   double max_ms = 0;
 };
 std::optional<AttemptStats> attemptStats(const std::vector<Attempt>& attempts);
-/// The attempts as the report's "attempts" array (JSON text), as the consumer stores them.
-std::string encodeAttempts(const std::vector<Attempt>& attempts);
 /// The most attempts a report carries (the config allows 10).
 inline constexpr std::size_t kMaxAttempts = 100;
 

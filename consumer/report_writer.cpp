@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/report_fields.h"
 #include "common/utf8.h"
 #include "consumer/migrations.h"
 
@@ -21,12 +22,27 @@ namespace {
 // PostgreSQL's SQL parser out of the hot path: the bench measured ingest going from about
 // 25,000 to 45,000 reports/s (docs/benchmarks.md).
 constexpr const char* kStagingTable = "webmon_report_staging";
-constexpr const char* kReportColumns =
-    "id, url, name, checked_at, ok, http_status, response_time_ms, error_kind, error_message, "
-    "producer_id, schema_version, kafka_topic, kafka_partition, kafka_offset, status, dns_ms, "
-    "connect_ms, tls_ms, ttfb_ms, regexp, regexp_found, body_truncated, cert_expires_at, "
-    "cert_days_left, probe_type, dns_record, dns_answers, attempts, attempts_failed, "
-    "attempt_min_ms, attempt_median_ms, attempt_max_ms, dns_cached";
+// The columns a batch fills: the report's fields (common/report_fields.h) and where in Kafka
+// the report was read.
+constexpr std::array<std::string_view, 3> kPositionColumns = {"kafka_topic", "kafka_partition",
+                                                              "kafka_offset"};
+constexpr std::size_t kStoredColumns = common::kReportColumns + kPositionColumns.size();
+
+std::vector<std::string> storedColumns() {
+  std::vector<std::string> columns;
+  for (const auto name : common::reportColumnNames()) columns.emplace_back(name);
+  for (const auto name : kPositionColumns) columns.emplace_back(name);
+  return columns;
+}
+
+const std::string& columnList() {
+  static const std::string list = [] {
+    std::string text;
+    for (const auto& column : storedColumns()) text += (text.empty() ? "" : ", ") + column;
+    return text;
+  }();
+  return list;
+}
 
 // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
 // every batch. No constraints: reports' own constraints judge the rows on the way in.
@@ -35,106 +51,20 @@ void createStagingTable(pqxx::work& tx) {
           " (LIKE reports INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
 }
 
-// A text[] in PostgreSQL's array syntax: every element quoted, with " and \ escaped (COPY's
-// own escaping of the whole field comes on top, in stream_to).
-std::string arrayLiteral(const std::vector<std::string>& items) {
-  std::string text = "{";
-  for (const auto& item : items) {
-    if (text.size() > 1) text += ',';
-    text += '"';
-    for (const char c : item) {
-      if (c == '"' || c == '\\') text += '\\';
-      text += c;
-    }
-    text += '"';
-  }
-  return text + "}";
-}
-
 void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
-  pqxx::stream_to stream(tx, kStagingTable,
-                         std::vector<std::string>{"id",
-                                                  "url",
-                                                  "name",
-                                                  "checked_at",
-                                                  "ok",
-                                                  "http_status",
-                                                  "response_time_ms",
-                                                  "error_kind",
-                                                  "error_message",
-                                                  "producer_id",
-                                                  "schema_version",
-                                                  "kafka_topic",
-                                                  "kafka_partition",
-                                                  "kafka_offset",
-                                                  "status",
-                                                  "dns_ms",
-                                                  "connect_ms",
-                                                  "tls_ms",
-                                                  "ttfb_ms",
-                                                  "regexp",
-                                                  "regexp_found",
-                                                  "body_truncated",
-                                                  "cert_expires_at",
-                                                  "cert_days_left",
-                                                  "probe_type",
-                                                  "dns_record",
-                                                  "dns_answers",
-                                                  "attempts",
-                                                  "attempts_failed",
-                                                  "attempt_min_ms",
-                                                  "attempt_median_ms",
-                                                  "attempt_max_ms",
-                                                  "dns_cached"});
+  pqxx::stream_to stream(tx, kStagingTable, storedColumns());
+  common::CopyRow row;
+  std::array<const char*, kStoredColumns> values{};  // nullptr: SQL NULL
   for (const auto& record : reports) {
-    const auto& r = record.report;
-    const std::string checked_at = common::formatRfc3339(r.checked_at);
-    const std::string status = r.http_status ? std::to_string(*r.http_status) : std::string();
-    const std::string response_time = fmt::format("{}", r.response_time_ms);
-    const std::string kind = r.error ? std::string(common::errorKindName(r.error->kind)) : "";
-    const std::string schema = std::to_string(r.schema_version);
+    row.reset();
+    for (const auto& field : common::reportFields()) field.store(record.report, row);
+    std::copy(row.values().begin(), row.values().end(), values.begin());
     const std::string partition = std::to_string(record.position.partition);
     const std::string offset = std::to_string(record.position.offset);
-    const std::string status_name(common::probeStatusName(r.status()));
-    const auto& t = r.timings;
-    const std::string dns = t.dns_ms ? fmt::format("{}", *t.dns_ms) : std::string();
-    const std::string connect = t.connect_ms ? fmt::format("{}", *t.connect_ms) : std::string();
-    const std::string tls = t.tls_ms ? fmt::format("{}", *t.tls_ms) : std::string();
-    const std::string ttfb = t.ttfb_ms ? fmt::format("{}", *t.ttfb_ms) : std::string();
-    const std::string expires =
-        r.cert_expires_at ? common::formatRfc3339(*r.cert_expires_at) : std::string();
-    const std::string days_left = r.cert_days_left ? std::to_string(*r.cert_days_left) : "";
-    const std::string answers = r.dns_answers ? arrayLiteral(*r.dns_answers) : std::string();
-    const auto stats = common::attemptStats(r.attempts);
-    std::string attempts, failed, fastest, median, slowest;
-    if (stats) {
-      attempts = common::encodeAttempts(r.attempts);
-      failed = std::to_string(std::count_if(r.attempts.begin(), r.attempts.end(),
-                                            [](const common::Attempt& a) { return !a.ok; }));
-      fastest = fmt::format("{}", stats->min_ms);
-      median = fmt::format("{}", stats->median_ms);
-      slowest = fmt::format("{}", stats->max_ms);
-    }
-    auto ifAttempts = [&stats](const std::string& text) { return stats ? text.c_str() : nullptr; };
-    auto boolean = [](const std::optional<bool>& value) -> const char* {
-      if (!value) return nullptr;
-      return *value ? "true" : "false";
-    };
-    // const char* fields: nullptr is how stream_to writes SQL NULL.
-    stream << std::make_tuple(
-        r.id.c_str(), r.url.c_str(), r.name.c_str(), checked_at.c_str(), r.ok ? "true" : "false",
-        r.http_status ? status.c_str() : nullptr, response_time.c_str(),
-        r.error ? kind.c_str() : nullptr, r.error ? r.error->message.c_str() : nullptr,
-        r.producer_id.c_str(), schema.c_str(), record.position.topic.c_str(), partition.c_str(),
-        offset.c_str(), status_name.c_str(), t.dns_ms ? dns.c_str() : nullptr,
-        t.connect_ms ? connect.c_str() : nullptr, t.tls_ms ? tls.c_str() : nullptr,
-        t.ttfb_ms ? ttfb.c_str() : nullptr, r.regexp ? r.regexp->c_str() : nullptr,
-        boolean(r.regexp_found), boolean(r.body_truncated),
-        r.cert_expires_at ? expires.c_str() : nullptr,
-        r.cert_days_left ? days_left.c_str() : nullptr, r.type.c_str(),
-        r.dns_record ? r.dns_record->c_str() : nullptr, r.dns_answers ? answers.c_str() : nullptr,
-        ifAttempts(attempts), ifAttempts(failed), ifAttempts(fastest), ifAttempts(median),
-        ifAttempts(slowest), boolean(r.dns_cached));
+    values[common::kReportColumns] = record.position.topic.c_str();
+    values[common::kReportColumns + 1] = partition.c_str();
+    values[common::kReportColumns + 2] = offset.c_str();
+    stream << values;  // as a tuple: stream_to takes any std::get-able row
   }
   stream.complete();
 }
@@ -150,9 +80,9 @@ std::vector<const ReportRecord*> insertReports(pqxx::work& tx,
   // The staging table is read in the order it was written, so of two reports with one id in
   // the batch the first is the one inserted, as with row-by-row inserts.
   std::unordered_multiset<std::string> inserted;
-  for (const auto& row : tx.exec(std::string("INSERT INTO reports (") + kReportColumns +
-                                 ") SELECT " + kReportColumns + " FROM " + kStagingTable +
-                                 " ON CONFLICT (id) DO NOTHING RETURNING id::text")) {
+  for (const auto& row :
+       tx.exec("INSERT INTO reports (" + columnList() + ") SELECT " + columnList() + " FROM " +
+               kStagingTable + " ON CONFLICT (id) DO NOTHING RETURNING id::text")) {
     inserted.insert(row[0].as<std::string>());
   }
   result.inserted += inserted.size();

@@ -23,7 +23,7 @@ class ProducerMetrics {
   common::metrics::Counter& skipped_runs;
 
  private:
-  static constexpr std::size_t kErrorKinds = common::kErrorKindCount;
+  static constexpr std::size_t kErrorKinds = common::kErrorKinds.size();
   common::metrics::Counter& probes_ok_;
   std::array<common::metrics::Counter*, kErrorKinds> probes_failed_{};
   common::metrics::Histogram& duration_;

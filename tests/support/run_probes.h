@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/probe_url.h"
 #include "producer/probe_runner.h"
 #include "producer/report_builder.h"
 

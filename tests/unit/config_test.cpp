@@ -276,7 +276,7 @@ TEST(Config, DnsProbesNameARecordTypeAnExpectedAnswerAndAServer) {
   ASSERT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
   EXPECT_THAT(problems[0], HasSubstr("monitored_urls[0].url: must be dns://name for type dns"));
   EXPECT_THAT(problems[1],
-              HasSubstr("monitored_urls[1].record: must be one of A, AAAA, CNAME, MX, TXT"));
+              HasSubstr("monitored_urls[1].record: must be one of A, AAAA, CNAME, MX or TXT"));
   EXPECT_THAT(problems[2], HasSubstr("monitored_urls[2].dns_server: must be an IP address"));
   EXPECT_THAT(problems[3], HasSubstr("monitored_urls[3].dns_server: must be an IP address"));
   EXPECT_THAT(problems[4], HasSubstr("monitored_urls[4].verify_tls: does not apply to type dns"));

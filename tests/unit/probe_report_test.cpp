@@ -255,7 +255,7 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"no status", [](auto& j) { j.erase("status"); }, "missing field \"status\""},
         RejectCase{"bad status", [](auto& j) { j["status"] = "meh"; }, "up, degraded or down"},
         RejectCase{"dns_cached", [](auto& j) { j["dns_cached"] = "yes"; },
-                   "\"dns_cached\" must be null or a boolean"},
+                   "\"dns_cached\" must be null, true or false"},
         RejectCase{"status vs ok", [](auto& j) { j["status"] = "up"; }, "is up but ok is false"},
         RejectCase{"timing", [](auto& j) { j["timings"]["dns_ms"] = -2; }, "timings.dns_ms"},
         RejectCase{"timings type", [](auto& j) { j["timings"] = 3; }, "phase durations"},
