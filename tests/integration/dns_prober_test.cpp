@@ -124,6 +124,49 @@ TEST(DnsProbes, AServerThatNeverAnswersIsATimeoutAfterTheUrlsTimeout) {
   EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
 
+// A reply that answers with other records (here the CNAME of a name whose target has no MX)
+// holds no answer of the type asked for: that is "no such record", never up with no answers.
+// c-ares parses such a reply as a success with an empty list; the fuzzer found it.
+TEST(DnsProbes, AReplyWithoutRecordsOfTheTypeAskedForIsNoData) {
+  LocalDnsServer dns({"--cname=alias.test,v4only.test"});
+  ASSERT_TRUE(dns.running());
+  const auto reports = probeAll({lookup("alias.test", DnsRecord::MX, dns.address()),
+                                 lookup("alias.test", DnsRecord::TXT, dns.address()),
+                                 lookup("alias.test", DnsRecord::A, dns.address())});
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_FALSE(reports[i].ok) << reports[i].dns_record.value_or("");
+    ASSERT_TRUE(reports[i].error) << reports[i].dns_record.value_or("");
+    EXPECT_EQ(reports[i].error->kind, ErrorKind::Dns);
+    EXPECT_EQ(reports[i].dns_answers, Answers{});
+  }
+  EXPECT_TRUE(reports[2].ok);  // the A record is there, at the end of the chain
+  EXPECT_EQ(reports[2].dns_answers, Answers{"127.0.0.10"});
+}
+
+// A report holds at most kMaxDnsAnswers answers (the consumer rejects more): a name with more
+// MX or TXT records than that is reported with the first kMaxDnsAnswers, and the report still
+// goes through the consumer's decoder.
+TEST(DnsProbes, ANameWithMoreRecordsThanAReportHoldsKeepsTheFirstOnes) {
+  const std::size_t records = common::kMaxDnsAnswers + 6;
+  std::vector<std::string> flags;
+  for (std::size_t i = 0; i < records; ++i) {
+    flags.push_back("--mx-host=many.test,mx" + std::to_string(i) + ".many.test," +
+                    std::to_string(i + 1));
+    flags.push_back("--txt-record=many.test,entry " + std::to_string(i));
+  }
+  LocalDnsServer dns(flags);
+  ASSERT_TRUE(dns.running());
+  const auto reports = probeAll({lookup("many.test", DnsRecord::MX, dns.address()),
+                                 lookup("many.test", DnsRecord::TXT, dns.address())});
+  for (const auto& report : reports) {
+    EXPECT_TRUE(report.ok) << report.dns_record.value_or("");
+    EXPECT_EQ(report.dns_answers.value_or(Answers{}).size(), common::kMaxDnsAnswers)
+        << report.dns_record.value_or("");
+    const auto decoded = common::decodeReport(common::encodeReport(report));
+    EXPECT_TRUE(decoded.report) << decoded.rejection_reason;
+  }
+}
+
 // The runner keeps HTTP and DNS probes apart but drives them in the same loop.
 TEST(DnsProbes, RunBesideHttpProbesInOneLoop) {
   LocalDnsServer dns;
