@@ -15,8 +15,11 @@ namespace webmon::common {
 /// 2 added `status` (up/degraded/down) and `timings`; 3 added type dns with `dns_record` and
 /// `dns_answers`, and `attempts` with `attempt_ms`. Reports of every older version are still read.
 inline constexpr int kReportSchemaVersion = 3;
-/// The longest url (and name) a report may carry; the config enforces it too.
-inline constexpr std::size_t kMaxUrlLength = 8192;
+/// The longest url (and name) a report may carry, in bytes; the config enforces it too. Why
+/// 2048: reports is indexed on (url, checked_at), and a B-tree entry must fit 2704 bytes after
+/// compression; an incompressible URL of a few thousand bytes made PostgreSQL refuse the row
+/// (SQLSTATE 54000). 2048 fits with room to spare, and is the limit browsers and sitemaps keep.
+inline constexpr std::size_t kMaxUrlLength = 2048;
 /// The most answers a dns report carries; the prober keeps the first ones.
 inline constexpr std::size_t kMaxDnsAnswers = 64;
 

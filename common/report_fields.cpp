@@ -123,7 +123,8 @@ bool decodeName(const json& j, ProbeReport& r, std::string& reason) {
   }
   // The URL's limit: a name defaults to the URL (the fuzzer found the mismatch).
   if (!name->is_string() || name->get_ref<const std::string&>().size() > kMaxUrlLength) {
-    return fail(reason, "field \"name\" must be a string of at most 8192 bytes");
+    return fail(reason, "field \"name\" must be a string of at most " +
+                            std::to_string(kMaxUrlLength) + " bytes");
   }
   if (name->get_ref<const std::string&>().find('\0') != std::string::npos) {
     return fail(reason, "field \"name\" contains a NUL character");

@@ -62,6 +62,10 @@ StoreOutcome storeUntilDone(ReportWriter& writer, common::Backoff& backoff,
         spdlog::info("postgres writes succeed again after {} failed attempts", backoff.attempts());
       }
       backoff.reset();
+      for (const auto& refused : outcome.result.refused) {
+        spdlog::warn("report {}/{}@{} set aside in rejected_reports: {}", refused.position.topic,
+                     refused.position.partition, refused.position.offset, refused.reason);
+      }
       spdlog::debug("stored batch {}: {} new, {} duplicate, {} rejected in {} ms",
                     describeSpan(pending.messages), outcome.result.inserted,
                     outcome.result.duplicates, outcome.result.rejected,

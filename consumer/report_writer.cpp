@@ -6,7 +6,9 @@
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/stream_to>
+#include <pqxx/subtransaction>
 #include <pqxx/transaction>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -51,7 +53,7 @@ void createStagingTable(pqxx::work& tx) {
           " (LIKE reports INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
 }
 
-void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
+void copyToStaging(pqxx::transaction_base& tx, std::span<const ReportRecord> reports) {
   pqxx::stream_to stream(tx, kStagingTable, storedColumns());
   common::CopyRow row;
   std::array<const char*, kStoredColumns> values{};  // nullptr: SQL NULL
@@ -71,8 +73,8 @@ void copyToStaging(pqxx::work& tx, const std::vector<ReportRecord>& reports) {
 
 // Inserts the reports; returns those whose id was already stored (before or earlier in this
 // batch): redeliveries, or a different report reusing an id.
-std::vector<const ReportRecord*> insertReports(pqxx::work& tx,
-                                               const std::vector<ReportRecord>& reports,
+std::vector<const ReportRecord*> insertReports(pqxx::transaction_base& tx,
+                                               std::span<const ReportRecord> reports,
                                                WriteResult& result) {
   std::vector<const ReportRecord*> not_inserted;
   if (reports.empty()) return not_inserted;
@@ -95,6 +97,59 @@ std::vector<const ReportRecord*> insertReports(pqxx::work& tx,
     }
   }
   return not_inserted;
+}
+
+// Errors in the data rather than the database: a value out of range or malformed (class
+// 22), a constraint (23), a limit such as the size of an index entry (54). The same report
+// fails the same way every time, so retrying its batch would stall the partition for ever.
+bool isRefusedData(const pqxx::sql_error& error) {
+  const std::string& state = error.sqlstate();
+  return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0 || state.rfind("54", 0) == 0;
+}
+
+// PostgreSQL's message without libpq's "ERROR:  " and the trailing newline.
+std::string serverMessage(const pqxx::sql_error& error) {
+  std::string message = error.what();
+  if (message.rfind("ERROR:", 0) == 0) message.erase(0, message.find_first_not_of(' ', 6));
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  for (auto& c : message) c = c == '\n' ? ' ' : c;
+  return message;
+}
+
+struct Isolated {
+  WriteResult result;
+  std::vector<const ReportRecord*> not_inserted;  // ids already stored
+};
+
+// Inserts `reports` under a savepoint; when PostgreSQL refuses them for their data, tries
+// each half on its own, down to the single reports it refuses, which go to `out.refused`.
+// One refused report in a batch of n costs about 2 log2(n) savepoints.
+void insertIsolating(pqxx::work& tx, std::span<const ReportRecord> reports, Isolated& out) {
+  if (reports.empty()) return;
+  try {
+    pqxx::subtransaction chunk(tx, "webmon-chunk");
+    WriteResult part;
+    const auto not_inserted = insertReports(chunk, reports, part);
+    // The next chunk's COPY must find the staging table empty.
+    chunk.exec(std::string("DELETE FROM ") + kStagingTable);
+    chunk.commit();
+    out.result.inserted += part.inserted;
+    out.not_inserted.insert(out.not_inserted.end(), not_inserted.begin(), not_inserted.end());
+  } catch (const pqxx::sql_error& error) {
+    if (!isRefusedData(error)) throw;
+    if (reports.size() > 1) {
+      const auto half = reports.size() / 2;
+      insertIsolating(tx, reports.first(half), out);
+      insertIsolating(tx, reports.subspan(half), out);
+      return;
+    }
+    const auto& record = reports.front();
+    out.result.refused.push_back(
+        {record.position,
+         record.raw.empty() ? common::encodeReport(record.report) : std::string(record.raw),
+         "postgres refused the report (SQLSTATE " + error.sqlstate() +
+             "): " + serverMessage(error)});
+  }
 }
 
 // Sorts reports whose id was already stored: the same probe again (a redelivery, harmless and
@@ -199,17 +254,44 @@ int ReportWriter::migrate() {
   }
 }
 
-WriteResult ReportWriter::write(const DecodedBatch& batch) {
+// The common case: the whole batch in one go, with no savepoint to pay for.
+WriteResult ReportWriter::writeAll(const DecodedBatch& batch) {
   WriteResult result;
+  pqxx::work tx(connection(), "webmon-batch");
+  if (!staging_ready_) createStagingTable(tx);
+  const auto duplicates = insertReports(tx, batch.reports, result);
+  insertRejected(tx, sortOutDuplicates(tx, duplicates, result), result);
+  insertRejected(tx, batch.rejected, result);
+  tx.commit();
+  staging_ready_ = true;  // it exists now that the transaction creating it committed
+  return result;
+}
+
+// After PostgreSQL refused the batch for its data: the same batch, in halves under savepoints,
+// with the refused reports set aside. A refusal at COMMIT (a deferred constraint) escapes as
+// a WriteFailed and is retried: no savepoint can isolate it.
+WriteResult ReportWriter::writeIsolatingRefused(const DecodedBatch& batch) {
+  pqxx::work tx(connection(), "webmon-batch-isolating");
+  if (!staging_ready_) createStagingTable(tx);
+  Isolated isolated;
+  insertIsolating(tx, batch.reports, isolated);
+  WriteResult& result = isolated.result;
+  insertRejected(tx, sortOutDuplicates(tx, isolated.not_inserted, result), result);
+  insertRejected(tx, result.refused, result);
+  insertRejected(tx, batch.rejected, result);
+  tx.commit();
+  staging_ready_ = true;
+  return result;
+}
+
+WriteResult ReportWriter::write(const DecodedBatch& batch) {
   try {
-    pqxx::work tx(connection(), "webmon-batch");
-    if (!staging_ready_) createStagingTable(tx);
-    const auto duplicates = insertReports(tx, batch.reports, result);
-    insertRejected(tx, sortOutDuplicates(tx, duplicates, result), result);
-    insertRejected(tx, batch.rejected, result);
-    tx.commit();
-    staging_ready_ = true;  // it exists now that the transaction creating it committed
-    return result;
+    try {
+      return writeAll(batch);
+    } catch (const pqxx::sql_error& error) {
+      if (!isRefusedData(error)) throw;
+    }
+    return writeIsolatingRefused(batch);
   } catch (const WriteFailed&) {
     throw;
   } catch (const pqxx::in_doubt_error& error) {

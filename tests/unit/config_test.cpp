@@ -513,7 +513,7 @@ TEST(Config, UrlLongerThanAReportMayCarryIsRejected) {
   EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]},
                              "monitored_urls": [{"url": ")" +
                          url + R"("}]})"),
-              ElementsAre(HasSubstr("monitored_urls[0].url: must be at most 8192 characters")));
+              ElementsAre(HasSubstr("monitored_urls[0].url: must be at most 2048 characters")));
 }
 
 }  // namespace
