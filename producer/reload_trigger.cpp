@@ -13,13 +13,16 @@
 namespace webmon::producer {
 namespace {
 
-// The self-pipe SIGHUP writes to: a signal handler may only call async-signal-safe functions.
-int g_hangup_pipe[2] = {-1, -1};
+// The pipe end SIGHUP writes to: a signal handler may only call async-signal-safe functions,
+// and can reach no object.
+std::atomic<int> g_hangup_write_fd{-1};
 
 extern "C" void onHangup(int) {
   const int saved_errno = errno;
   const char byte = 1;
-  [[maybe_unused]] auto written = write(g_hangup_pipe[1], &byte, 1);
+  const int fd = g_hangup_write_fd.load();
+  if (fd >= 0) [[maybe_unused]]
+    auto written = write(fd, &byte, 1);
   errno = saved_errno;
 }
 
@@ -45,15 +48,34 @@ FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
   return *this;
 }
 
-ReloadTrigger::ReloadTrigger(const std::string& config_path, bool watch_file) {
-  if (pipe2(g_hangup_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+HangupSignal::HangupSignal() {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) {
     throw std::runtime_error(std::string("cannot create the SIGHUP pipe: ") + strerror(errno));
+  }
+  read_ = FileDescriptor(ends[0]);
+  write_ = FileDescriptor(ends[1]);
+  int expected = -1;
+  if (!g_hangup_write_fd.compare_exchange_strong(expected, write_.get())) {
+    throw std::logic_error("a second SIGHUP handler in one process (one ReloadTrigger at a time)");
   }
   struct sigaction action {};
   action.sa_handler = onHangup;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  sigaction(SIGHUP, &action, nullptr);
+  if (sigaction(SIGHUP, &action, &previous_) != 0) {
+    g_hangup_write_fd.store(-1);
+    throw std::runtime_error(std::string("cannot install the SIGHUP handler: ") + strerror(errno) +
+                             "; set producer.watch_config and restart");
+  }
+}
+
+HangupSignal::~HangupSignal() {
+  sigaction(SIGHUP, &previous_, nullptr);
+  g_hangup_write_fd.store(-1);  // before the pipe closes: a late signal writes nowhere
+}
+
+ReloadTrigger::ReloadTrigger(const std::string& config_path, bool watch_file) {
   if (!watch_file) return;
 
   const std::filesystem::path path = std::filesystem::absolute(config_path);
@@ -76,17 +98,12 @@ ReloadTrigger::ReloadTrigger(const std::string& config_path, bool watch_file) {
   }
 }
 
-ReloadTrigger::~ReloadTrigger() {
-  std::signal(SIGHUP, SIG_DFL);
-  close(g_hangup_pipe[0]);
-  close(g_hangup_pipe[1]);
-  g_hangup_pipe[0] = g_hangup_pipe[1] = -1;
-}
+ReloadTrigger::~ReloadTrigger() = default;
 
-std::vector<int> ReloadTrigger::fds() const { return {g_hangup_pipe[0], inotify_.get()}; }
+std::vector<int> ReloadTrigger::fds() const { return {hangup_.fd(), inotify_.get()}; }
 
 void ReloadTrigger::collect(Clock::time_point now) {
-  if (drain(g_hangup_pipe[0])) {
+  if (drain(hangup_.fd())) {
     // An explicit request: no reason to wait.
     due_ = now;
     reason_ = "SIGHUP";

@@ -4,6 +4,7 @@
 // reload starts within milliseconds without a polling thread.
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,23 @@ class FileDescriptor {
 
  private:
   int fd_ = -1;
+};
+
+/// SIGHUP as a readable descriptor (a self-pipe), for as long as it lives; one per process.
+/// Restores the handler it replaced on destruction, and owns the pipe, so a ReloadTrigger
+/// whose constructor throws after it leaves neither a handler nor descriptors behind.
+class HangupSignal {
+ public:
+  HangupSignal();
+  ~HangupSignal();
+  HangupSignal(const HangupSignal&) = delete;
+  HangupSignal& operator=(const HangupSignal&) = delete;
+  int fd() const noexcept { return read_.get(); }
+
+ private:
+  FileDescriptor read_;
+  FileDescriptor write_;
+  struct sigaction previous_ {};
 };
 
 class ReloadTrigger {
@@ -53,6 +71,7 @@ class ReloadTrigger {
   static constexpr std::chrono::milliseconds kSettle{100};
 
  private:
+  HangupSignal hangup_;  // first: destroyed last, after the watch
   FileDescriptor inotify_;
   std::string file_name_;  // the config file's name inside the watched directory
   std::optional<Clock::time_point> due_;

@@ -100,3 +100,46 @@ TEST_F(ReloadTriggerTest, AFileChangeWaitsToSettleBeforeItIsDue) {
 
 }  // namespace
 }  // namespace webmon::producer
+
+namespace webmon::producer {
+namespace {
+
+std::size_t openDescriptors() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++count;
+  }
+  return count;
+}
+
+void (*currentHangupHandler())(int) {
+  struct sigaction now {};
+  sigaction(SIGHUP, nullptr, &now);
+  return now.sa_handler;
+}
+
+// The watch fails after the SIGHUP pipe and handler are in place: both must go with the
+// exception (they used to stay: two descriptors, and a handler writing to a closed pipe).
+TEST(ReloadTriggerSetup, AConstructorThatThrowsLeavesNoDescriptorOrHandlerBehind) {
+  std::signal(SIGHUP, SIG_IGN);
+  const auto before = openDescriptors();
+  EXPECT_THROW(ReloadTrigger("/nonexistent-webmon-dir/config.json", true), std::runtime_error);
+  EXPECT_EQ(openDescriptors(), before);
+  EXPECT_EQ(currentHangupHandler(), SIG_IGN);
+  // And a trigger can be made again afterwards.
+  EXPECT_NO_THROW(ReloadTrigger("/tmp/config.json", false));
+  std::signal(SIGHUP, SIG_DFL);
+}
+
+TEST(ReloadTriggerSetup, TheHandlerItReplacedIsBackWhenItIsGone) {
+  std::signal(SIGHUP, SIG_IGN);
+  {
+    ReloadTrigger trigger("/tmp/config.json", false);
+    EXPECT_NE(currentHangupHandler(), SIG_IGN);
+  }
+  EXPECT_EQ(currentHangupHandler(), SIG_IGN);
+  std::signal(SIGHUP, SIG_DFL);
+}
+
+}  // namespace
+}  // namespace webmon::producer
