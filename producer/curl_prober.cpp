@@ -104,7 +104,8 @@ struct CurlProber::Impl {
   std::string user_agent;
   // Keyed by the pointer libcurl hands back in CURLINFO_PRIVATE, so finishing is O(1).
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers;
-  std::vector<CurlEasyPtr> idle_handles;  // reused: creating a handle costs more than resetting
+  std::vector<ProbeResult> refused_results;  // finishRefused's, for the next poll
+  std::vector<CurlEasyPtr> idle_handles;     // reused: creating a handle costs more than resetting
   CurlMultiPtr multi{curl_multi_init()};
 
   ~Impl() {
@@ -148,7 +149,6 @@ struct CurlProber::Impl {
     }
     resolve_unused.clear();
     appendLine(transfer.resolve, transfer.resolve_key + ":" + *resolved.addresses);
-    curl_easy_setopt(transfer.easy.get(), CURLOPT_RESOLVE, transfer.resolve.get());
   }
 
   void releaseResolved(const Transfer& transfer) {
@@ -237,6 +237,20 @@ struct CurlProber::Impl {
     return std::nullopt;
   }
 
+  // A transfer that never started (an option refused): its result is handed out by the next
+  // poll, as if libcurl had failed it at once.
+  void finishRefused(std::unique_ptr<Transfer> transfer, CURLcode code) {
+    ProbeResult result;
+    static_cast<ProbeStart&>(result) = std::move(transfer->start);
+    result.curl_code = code;
+    result.total_ms = transfer->lookup_ms;
+    result.dns_cached = transfer->dns_cached;
+    result.error_detail = transfer->failure;
+    refused_results.push_back(std::move(result));
+    releaseResolved(*transfer);
+    idle_handles.push_back(std::move(transfer->easy));
+  }
+
   void finish(CURL* easy, CURLcode code, std::vector<ProbeResult>& finished) {
     Transfer* transfer = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &transfer);
@@ -292,26 +306,38 @@ struct CurlProber::Impl {
 void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved) {
   const common::MonitoredUrl& url = *transfer->start.url;
   CURL* easy = transfer->easy.get();
+  // Every option is checked: one libcurl refuses (built without a feature, out of memory, a
+  // value over its limits) fails the probe with the option named, rather than probing with
+  // settings nobody asked for.
+  CURLcode refused = CURLE_OK;
+  CURLoption refused_option{};
+  auto set = [&](CURLoption option, auto value) {
+    const CURLcode code = curl_easy_setopt(easy, option, value);
+    if (code != CURLE_OK && refused == CURLE_OK) {
+      refused = code;
+      refused_option = option;
+    }
+  };
   if (url.type == common::ProbeType::Http) {
-    curl_easy_setopt(easy, CURLOPT_URL, url.url.c_str());
+    set(CURLOPT_URL, url.url.c_str());
   } else {
     // tcp://host:port and tls://host:port: libcurl connects (and, for tls, completes and
     // verifies the handshake) to the same host and port as http(s):// would, then stops.
     const bool tls = url.type == common::ProbeType::Tls;
     transfer->connect_url = (tls ? "https" : "http") + url.url.substr(3);
-    curl_easy_setopt(easy, CURLOPT_URL, transfer->connect_url.c_str());
-    curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+    set(CURLOPT_URL, transfer->connect_url.c_str());
+    set(CURLOPT_CONNECT_ONLY, 1L);
   }
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent.c_str());
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_USERAGENT, user_agent.c_str());
   // The timeout is a hard cap on the whole probe, our lookup included; connecting may use all
   // of what is left.
   const long left_ms =
       std::max(1L, static_cast<long>(static_cast<double>(url.timeout.count()) -
                                      (resolved != nullptr ? resolved->lookup_ms : 0.0)));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left_ms);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+  set(CURLOPT_TIMEOUT_MS, left_ms);
+  set(CURLOPT_CONNECTTIMEOUT_MS, left_ms);
   // libcurl prunes its DNS cache after every transfer by walking all of it, unless the cache
   // timeout is -1 ("for ever"): 60 % of the producer's CPU with 12,000 names. A transfer that
   // needs no lookup from libcurl (the host resolved by us, or an address) takes -1, and the
@@ -319,50 +345,61 @@ void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedH
   // it follows) takes 0: libcurl then looks names up afresh and keeps none.
   const bool libcurl_resolves =
       url.follow_redirects || (resolved == nullptr && !isAddress(url.host));
-  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, libcurl_resolves ? 0L : -1L);
-  if (resolved != nullptr) useResolved(*transfer, *resolved);
+  set(CURLOPT_DNS_CACHE_TIMEOUT, libcurl_resolves ? 0L : -1L);
+  if (resolved != nullptr) {
+    useResolved(*transfer, *resolved);
+    set(CURLOPT_RESOLVE, transfer->resolve.get());
+  }
   // Availability, not a warm pool: every probe opens and closes its own connection.
-  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  set(CURLOPT_FRESH_CONNECT, 1L);
   // ... except an exchange's connection, which must outlive the connect for curl_easy_send
   // and recv (libcurl closes a forbid-reuse connection when the connect is done). Connect-only
   // connections are never reused anyway.
-  if (!needsExchange(url)) curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  if (!needsExchange(url)) set(CURLOPT_FORBID_REUSE, 1L);
+  set(CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
+  set(CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
+  set(CURLOPT_NOSIGNAL, 1L);
   // A private CA for internal services; otherwise libcurl's default bundle.
-  if (!url.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, url.ca_file.c_str());
+  if (!url.ca_file.empty()) set(CURLOPT_CAINFO, url.ca_file.c_str());
   // The certificate's expiry goes into the report; only https has one.
   if (url.url.compare(0, 8, "https://") == 0 || url.type == common::ProbeType::Tls) {
-    curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
+    set(CURLOPT_CERTINFO, 1L);
   }
   if (!url.verify_tls) {
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    set(CURLOPT_SSL_VERIFYPEER, 0L);
+    set(CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (url.method == "HEAD") {
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    set(CURLOPT_NOBODY, 1L);
   } else if (url.method != "GET") {
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, url.method.c_str());
+    set(CURLOPT_CUSTOMREQUEST, url.method.c_str());
   }
   if (!url.body.empty()) {
     // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, url.body.c_str());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
+    set(CURLOPT_POSTFIELDS, url.body.c_str());
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
   }
   for (const auto& [name, value] : url.headers) {
     appendLine(transfer->headers, name + ": " + value);
   }
-  if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers.get());
+  if (transfer->headers) set(CURLOPT_HTTPHEADER, transfer->headers.get());
   if (url.regexp) {
     transfer->body_limit = url.max_body_bytes;
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keepBodyPrefix);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+    set(CURLOPT_WRITEFUNCTION, keepBodyPrefix);
+    set(CURLOPT_WRITEDATA, transfer.get());
   } else {
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discardBody);
+    set(CURLOPT_WRITEFUNCTION, discardBody);
   }
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  set(CURLOPT_ERRORBUFFER, transfer->error_buffer);
+  set(CURLOPT_PRIVATE, transfer.get());
+  if (refused != CURLE_OK) {
+    const curl_easyoption* option = curl_easy_option_by_id(refused_option);
+    transfer->failure = std::string("libcurl refused option CURLOPT_") +
+                        (option != nullptr ? option->name : "?") + ": " +
+                        curl_easy_strerror(refused);
+    finishRefused(std::move(transfer), refused);
+    return;
+  }
   const CURLMcode added = curl_multi_add_handle(multi.get(), easy);
   if (added != CURLM_OK) {
     throw std::runtime_error(std::string("curl_multi_add_handle failed: ") +
@@ -379,7 +416,9 @@ CurlProber::CurlProber(std::string user_agent) : impl_(std::make_unique<Impl>())
 
 CurlProber::~CurlProber() = default;
 
-std::size_t CurlProber::inFlight() const noexcept { return impl_->transfers.size(); }
+std::size_t CurlProber::inFlight() const noexcept {
+  return impl_->transfers.size() + impl_->refused_results.size();
+}
 
 void CurlProber::start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> probed,
                        ProbeScheduler::TimePoint planned, int attempt) {
@@ -424,6 +463,11 @@ void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& ex
     timeout = std::min(
         timeout, std::max(std::chrono::milliseconds(0),
                           std::chrono::ceil<std::chrono::milliseconds>(transfer->deadline - now)));
+  }
+  if (!impl_->refused_results.empty()) {
+    for (auto& result : impl_->refused_results) finished.push_back(std::move(result));
+    impl_->refused_results.clear();
+    timeout = std::chrono::milliseconds(0);  // a result is ready: do not sleep on the others
   }
   int ready = 0;
   curl_multi_poll(impl_->multi.get(), waits.empty() ? nullptr : waits.data(),

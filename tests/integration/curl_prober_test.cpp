@@ -199,6 +199,22 @@ TEST(CurlProber, SendsTheConfiguredMethodHeadersAndBody) {
   EXPECT_GE(*reports[1].http_status, 404);
 }
 
+// An option libcurl refuses (here a method over its 8 MB string limit; in the field, a
+// libcurl built without a feature) fails that probe at once, with the option named, and the
+// probes beside it run as usual.
+TEST(CurlProber, AnOptionLibcurlRefusesFailsTheProbeAndNamesIt) {
+  LocalTargets targets;
+  auto refused = target(targets.url("/echo"));
+  refused.method = std::string(9'000'000, 'X');
+  const auto reports = probeAll({refused, target(targets.url("/ok"))});
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[0].error->kind, common::ErrorKind::Other);
+  EXPECT_NE(reports[0].error->message.find("libcurl refused option CURLOPT_CUSTOMREQUEST"),
+            std::string::npos)
+      << reports[0].error->message;
+  EXPECT_TRUE(reports[1].ok);
+}
+
 TEST(CurlProber, TcpProbesConnectAndNothingMore) {
   LocalTargets targets;
   auto open_port = target("tcp://127.0.0.1:" + targets.url("").substr(17));
