@@ -37,10 +37,18 @@ TEST(Backoff, NeverReturnsZeroSoItCannotBecomeABusyLoop) {
   for (int i = 0; i < 5; ++i) EXPECT_GE(backoff.next().count(), 1);
 }
 
-TEST(Backoff, SurvivesDaysOfRetrying) {
-  Backoff backoff(milliseconds(1), milliseconds(30000), 2.0, 0.0);
+// 100,000 attempts at 2x: an uncapped delay would be 2^100000 ms, far past any integer or
+// double. It must stay at the cap, count every attempt, and jitter the capped delay (jitter
+// applied before the cap would be swallowed by it).
+TEST(Backoff, AfterDaysOfRetryingItStaysAtTheCapCountsAndStillJitters) {
+  double next_random = 0.0;
+  Backoff backoff(milliseconds(1), milliseconds(30000), 2.0, 0.5, [&] { return next_random; });
   for (int i = 0; i < 100000; ++i) backoff.next();
+  EXPECT_EQ(backoff.attempts(), 100000);
   EXPECT_EQ(backoff.next(), milliseconds(30000));
+  next_random = 1.0;
+  EXPECT_EQ(backoff.next(), milliseconds(15000));
+  EXPECT_EQ(backoff.attempts(), 100002);
 }
 
 }  // namespace

@@ -149,8 +149,15 @@ TEST(FirstRunDelay, KeepsTheUrlsPhaseWhateverTheStartTime) {
   }
 }
 
-TEST(SpreadOffset, IsStableForTheSameUrl) {
-  EXPECT_EQ(spreadOffset("http://a/", seconds(60)), spreadOffset("http://a/", seconds(60)));
+// The phase is a contract, not a detail: a restarted producer, a newer build, and (issue 15)
+// other producers sharing a target must all put a URL's runs at the same offset. It is FNV-1a
+// (64-bit) of the URL's bytes modulo the period in ms; the expected values were computed
+// apart from this code (python3: h = 14695981039346656037; per byte h ^= b;
+// h = h * 1099511628211 % 2**64). std::hash, say, would fail here.
+TEST(SpreadOffset, IsTheDocumentedHashSoEveryBuildAgreesOnTheUrlsPhase) {
+  EXPECT_EQ(spreadOffset("http://a/", seconds(60)), milliseconds(35331));
+  EXPECT_EQ(spreadOffset("https://example.test/health", seconds(30)), milliseconds(20105));
+  EXPECT_EQ(spreadOffset(std::string("http://") + "a/", seconds(1)), milliseconds(331));
 }
 
 }  // namespace

@@ -54,9 +54,14 @@ TEST(ReportQueue, PopBatchWakesWhenAReportArrives) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     queue.push({"k", "late"});
   });
-  const auto batch = queue.popBatch(10, std::chrono::seconds(10));
+  // It must wake for the report, not sleep out its timeout and find it then: 30 s against a
+  // report after 50 ms leaves any loaded machine room, and a popBatch that only waited fails.
+  const auto asked = std::chrono::steady_clock::now();
+  const auto batch = queue.popBatch(10, std::chrono::seconds(30));
+  const auto waited = std::chrono::steady_clock::now() - asked;
   pusher.join();
   EXPECT_EQ(payloads(batch), (std::vector<std::string>{"late"}));
+  EXPECT_LT(waited, std::chrono::seconds(15));
 }
 
 }  // namespace
