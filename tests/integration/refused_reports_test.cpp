@@ -11,7 +11,7 @@
 
 #include "consumer/migrations.h"
 #include "consumer/report_writer.h"
-#include "tests/support/test_env.h"
+#include "tests/support/writer_fixture.h"
 
 namespace webmon::consumer {
 namespace {
@@ -41,20 +41,10 @@ std::string incompressibleUrl(std::size_t length) {
   return url;
 }
 
-long long count(pqxx::connection& c, const std::string& sql) {
-  pqxx::nontransaction tx(c);
-  return tx.exec(sql)[0][0].as<long long>();
-}
+using testing::count;
 
-class RefusedReportsTest : public ::testing::Test {
+class RefusedReportsTest : public testing::WriterFixture {
  protected:
-  void SetUp() override {
-    WEBMON_REQUIRE_TEST_ENV();
-    db_ = std::make_unique<testing::ScratchDatabase>();
-    writer_ = std::make_unique<ReportWriter>(db_->config());
-    ASSERT_EQ(writer_->migrate(), static_cast<int>(builtInMigrations().size()));
-    check_ = std::make_unique<pqxx::connection>(db_->connectionString());
-  }
   void exec(const std::string& sql) {
     pqxx::nontransaction tx(*check_);
     tx.exec(sql);
@@ -65,9 +55,6 @@ class RefusedReportsTest : public ::testing::Test {
                               std::to_string(offset));
     return rows.empty() ? "" : rows[0][0].as<std::string>();
   }
-  std::unique_ptr<testing::ScratchDatabase> db_;
-  std::unique_ptr<ReportWriter> writer_;
-  std::unique_ptr<pqxx::connection> check_;
 };
 
 TEST_F(RefusedReportsTest, EachRefusedReportIsSetAsideAndTheRestOfTheBatchStoredOnce) {

@@ -11,6 +11,7 @@
 
 #include "consumer/migrations.h"
 #include "tests/support/test_env.h"
+#include "tests/support/writer_fixture.h"
 
 namespace webmon::consumer {
 namespace {
@@ -30,24 +31,8 @@ ReportRecord record(const std::string& url, bool ok, std::int64_t offset) {
   return r;
 }
 
-long long count(pqxx::connection& c, const std::string& sql) {
-  pqxx::nontransaction tx(c);
-  return tx.exec(sql)[0][0].as<long long>();
-}
-
-class ReportWriterTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    WEBMON_REQUIRE_TEST_ENV();
-    db_ = std::make_unique<testing::ScratchDatabase>();
-    writer_ = std::make_unique<ReportWriter>(db_->config());
-    ASSERT_EQ(writer_->migrate(), static_cast<int>(builtInMigrations().size()));
-    check_ = std::make_unique<pqxx::connection>(db_->connectionString());
-  }
-  std::unique_ptr<testing::ScratchDatabase> db_;
-  std::unique_ptr<ReportWriter> writer_;
-  std::unique_ptr<pqxx::connection> check_;  // a second connection sees only committed rows
-};
+using testing::count;
+using ReportWriterTest = testing::WriterFixture;
 
 TEST_F(ReportWriterTest, MigrationsApplyOnceAndAreRecorded) {
   EXPECT_EQ(writer_->migrate(), 0);
