@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -389,6 +390,56 @@ def scenario_schedule(lab, quick):
     return r
 
 
+def scenario_reload(lab, quick):
+    """20,000 URLs every 5 s, untouched and then with one URL added to the file every 5 s."""
+    urls, period = 20_000, 5
+    seconds = 20 if quick else 60
+    results = {}
+    for mode in ("still", "edited"):
+        name = f"reload-{mode}"
+        stop = threading.Event()
+        edits = []
+
+        def edit():
+            path = os.path.join(lab.work, f"{name}.json")
+            if stop.wait(period + 2):  # the warm-up, as producer_window waits it
+                return
+            added = 0
+            while not stop.wait(period):
+                with open(path) as f:
+                    config = json.load(f)
+                added += 1
+                config["monitored_urls"].append(
+                    {"url": f"http://127.0.0.1:{lab.nginx_port}/added/{added}",
+                     "timeout": 1, "period": period})
+                # As deploy tools do: a new file renamed over the old one.
+                with open(path + ".new", "w") as f:
+                    json.dump(config, f)
+                os.chmod(path + ".new", 0o600)
+                os.replace(path + ".new", path)
+                edits.append(time.monotonic())
+
+        log(f"reload: {urls} URLs every {period} s, {seconds} s, "
+            f"{'one URL added every 5 s' if mode == 'edited' else 'no edits'}")
+        editor = threading.Thread(target=edit) if mode == "edited" else None
+        if editor:
+            editor.start()
+        try:
+            r = producer_window(lab, name, urls, period, 1, warmup=period + 2, seconds=seconds)
+        finally:
+            stop.set()
+            if editor:
+                editor.join()
+        with open(r["log"]) as f:
+            r["reloads"] = sum(1 for line in f if "config reloaded" in line)
+        r["edits"] = len(edits)
+        log(f"  lag p50 {r['lag_p50']:.1f} ms, worst-second p99 {r['lag_p99_worst_second']:.1f} ms, "
+            f"max {r['lag_max']:.1f} ms, {r['edits']} edits, {r['reloads']} reloads applied, "
+            f"{r['skipped']:.0f} skipped")
+        results[mode] = r
+    return results
+
+
 def scenario_names(lab, quick, urls, period):
     """The same targets by IP and by distinct host names, one after the other."""
     if "WEBMON_BENCH_DNSMASQ_PID" not in os.environ:
@@ -614,6 +665,17 @@ def table(results, quick, wrk_rate):
                      f"p50 {e['p50_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms, max "
                      f"{e['max_ms']:.0f} ms ({e['rate']:,.0f} rows/s)",
                      verdict(e["p99_ms"] < 1000)))
+    rl = results.get("reload")
+    if rl:
+        still, edited = rl["still"], rl["edited"]
+        rows.append(("live reload: 20,000 URLs every 5 s, one URL added every 5 s",
+                     "p99 lag < 50 ms while edited",
+                     f"edited: p99 {edited['lag_p99_worst_second']:.1f} ms (worst second), max "
+                     f"{edited['lag_max']:.1f} ms, {edited['reloads']} reloads for "
+                     f"{edited['edits']} edits; untouched: p99 "
+                     f"{still['lag_p99_worst_second']:.1f} ms, max {still['lag_max']:.1f} ms",
+                     verdict(edited["lag_p99_worst_second"] < 50 and edited["skipped"] == 0
+                             and edited["reloads"] >= edited["edits"] - 1)))
     for key, label in (("names_12k", "12,000 every 2 s"), ("names_60k", "60,000 every 30 s"),
                        ("names_100k", "100,000 every 60 s")):
         n = results.get(key)
@@ -660,7 +722,7 @@ def table(results, quick, wrk_rate):
     return "\n".join(lines)
 
 
-SCENARIOS = ["throughput", "schedule", "memory", "ingest", "e2e", "kafka_down", "names_12k",
+SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "e2e", "kafka_down", "names_12k",
              "names_60k", "names_100k"]
 
 
@@ -702,6 +764,7 @@ def main():
         runners = {
             "throughput": lambda: scenario_throughput(lab, args.quick, wrk_rate),
             "schedule": lambda: scenario_schedule(lab, args.quick),
+            "reload": lambda: scenario_reload(lab, args.quick),
             "memory": lambda: scenario_memory(lab, args.quick),
             "ingest": lambda: scenario_ingest(lab, args.quick, args.ingest_batch),
             "e2e": lambda: scenario_end_to_end(lab, args.quick),

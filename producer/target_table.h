@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/config.h"
@@ -21,6 +22,26 @@ struct ReloadSummary {
   std::size_t unchanged = 0;
 };
 
+/// A reloaded URL list on its way into the table. Prepared where the config was read (the
+/// reloader's thread: the set of wanted URLs is the costly part to build), then applied a
+/// slice at a time on the probe loop, so that 20,000 URLs compared never hold up the probes
+/// due meanwhile.
+class TableEdit {
+ public:
+  explicit TableEdit(std::vector<common::MonitoredUrl> urls);
+  bool done() const noexcept { return finished_; }
+  std::size_t size() const noexcept { return urls_.size(); }  // URLs listed
+  const ReloadSummary& summary() const noexcept { return summary_; }
+
+ private:
+  friend class TargetTable;
+  std::vector<common::MonitoredUrl> urls_;
+  std::unordered_set<std::string> wanted_;
+  std::size_t next_ = 0;  // the first URL not yet applied
+  ReloadSummary summary_;
+  bool finished_ = false;
+};
+
 class TargetTable {
  public:
   /// Schedules the URLs of a producer that is starting: each URL's first run falls on its
@@ -28,9 +49,13 @@ class TargetTable {
   void start(const std::vector<common::MonitoredUrl>& urls, ProbeScheduler& scheduler,
              ProbeScheduler::TimePoint now, std::chrono::milliseconds wall_since_epoch);
 
-  /// Moves to a reloaded URL list. URLs are matched by their `url`.
+  /// Moves to a reloaded URL list, all at once. URLs are matched by their `url`.
   ReloadSummary apply(const std::vector<common::MonitoredUrl>& urls, ProbeScheduler& scheduler,
                       ProbeScheduler::TimePoint now);
+  /// Applies up to `budget` more URLs of `edit`; once all are in, removes the URLs it does not
+  /// list and marks it done. Until then the table holds old and new settings side by side.
+  void applySome(TableEdit& edit, ProbeScheduler& scheduler, ProbeScheduler::TimePoint now,
+                 std::size_t budget);
 
   /// The URL in `slot`; null once it was removed (a probe in flight keeps its own copy).
   const std::shared_ptr<const common::MonitoredUrl>& at(std::size_t slot) const {

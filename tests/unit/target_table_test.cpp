@@ -111,3 +111,63 @@ TEST(TargetTable, ChangedSettingsReachTheNextProbeAndRemovedUrlsAreReleased) {
 
 }  // namespace
 }  // namespace webmon::producer
+
+namespace webmon::producer {
+namespace {
+
+// The loop applies a reload a slice per turn: each slice adds and changes what it covers, the
+// removals wait for the last, and the table ends as a whole apply would leave it.
+TEST(TargetTable, AnEditAppliedInSlicesEndsAsTheWholeEditWould) {
+  auto url = [](const std::string& address,
+                std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    common::MonitoredUrl m;
+    m.url = m.name = address;
+    m.period = std::chrono::seconds(60);
+    m.timeout = timeout;
+    return m;
+  };
+  std::vector<common::MonitoredUrl> before, after;
+  for (int i = 0; i < 10; ++i) before.push_back(url("http://u" + std::to_string(i) + "/"));
+  for (int i = 3; i < 10; ++i) {  // u0-u2 go; u3-u4 change; u5-u9 stay; n0-n2 come
+    after.push_back(
+        url("http://u" + std::to_string(i) + "/", std::chrono::seconds(i < 5 ? 5 : 10)));
+  }
+  for (int i = 0; i < 3; ++i) after.push_back(url("http://n" + std::to_string(i) + "/"));
+
+  ProbeScheduler scheduler;
+  TargetTable table;
+  const ProbeScheduler::TimePoint start{};
+  table.start(before, scheduler, start, std::chrono::milliseconds(0));
+  TableEdit edit(after);
+  table.applySome(edit, scheduler, start, 4);
+  EXPECT_FALSE(edit.done());
+  EXPECT_EQ(edit.summary().changed, 2u);
+  EXPECT_EQ(edit.summary().unchanged, 2u);
+  EXPECT_EQ(edit.summary().removed, 0u);
+  EXPECT_EQ(table.size(), 10u);  // nothing removed before the last slice
+  int slices = 1;
+  while (!edit.done()) {
+    table.applySome(edit, scheduler, start, 4);
+    ++slices;
+  }
+  EXPECT_EQ(slices, 3);
+  EXPECT_EQ(edit.summary().added, 3u);
+  EXPECT_EQ(edit.summary().changed, 2u);
+  EXPECT_EQ(edit.summary().unchanged, 5u);
+  EXPECT_EQ(edit.summary().removed, 3u);
+  EXPECT_EQ(table.size(), 10u);
+  EXPECT_EQ(scheduler.size(), 10u);
+
+  // The same edit at once, on a table like the first: the same summary.
+  ProbeScheduler other_scheduler;
+  TargetTable other;
+  other.start(before, other_scheduler, start, std::chrono::milliseconds(0));
+  const auto whole = other.apply(after, other_scheduler, start);
+  EXPECT_EQ(whole.added, edit.summary().added);
+  EXPECT_EQ(whole.removed, edit.summary().removed);
+  EXPECT_EQ(whole.changed, edit.summary().changed);
+  EXPECT_EQ(whole.unchanged, edit.summary().unchanged);
+}
+
+}  // namespace
+}  // namespace webmon::producer
