@@ -82,6 +82,11 @@ TopicLookup lookupTopic(rd_kafka_t* client, const std::string& topic,
     lookup.state = TopicState::Exists;
     lookup.partitions = found.partition_cnt;
     lookup.replication_factor = found.partition_cnt > 0 ? found.partitions[0].replica_cnt : 0;
+    lookup.settled = found.err == RD_KAFKA_RESP_ERR_NO_ERROR && found.partition_cnt > 0;
+    for (int p = 0; p < found.partition_cnt; ++p) {
+      const auto& partition = found.partitions[p];
+      if (partition.leader < 0 || partition.isr_cnt < partition.replica_cnt) lookup.settled = false;
+    }
     return lookup;
   }
   lookup.state = TopicState::Missing;
@@ -160,16 +165,31 @@ bool ensureTopic(rd_kafka_t* client, const KafkaConfig& config, std::chrono::mil
     spdlog::info("kafka topic {} does not exist; creating it ({})", config.topic,
                  describeSpec(*config.create_topic));
     createTopic(client, config.topic, *config.create_topic, timeout);
-    // Metadata reaches every broker shortly after the controller accepted the topic.
+    // Metadata reaches every broker shortly after the controller accepted the topic, and the
+    // partitions' leaders and followers settle after that. Producing meanwhile is asking for
+    // trouble: a broker still answering "unknown topic" can make librdkafka forget partitions
+    // it has sent to, and a new producer's first batches meet leaders that change (we lost two
+    // acknowledged reports, the first ones sent to a topic just created, in one real_kafka run
+    // of seven, and suspect this). So: every partition led and fully in sync, in three answers
+    // in a row, before the first report goes out.
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int settled_answers = 0;
     do {
       lookup = lookupTopic(client, config.topic, timeout);
-      if (lookup.state == TopicState::Exists) break;
+      settled_answers =
+          lookup.state == TopicState::Exists && lookup.settled ? settled_answers + 1 : 0;
+      if (settled_answers == 3) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     } while (std::chrono::steady_clock::now() < deadline);
     if (lookup.state != TopicState::Exists) {
       throw KafkaError("created topic " + config.topic + ", but the cluster does not list it (" +
                        lookup.error + ")");
+    }
+    if (settled_answers < 3) {
+      spdlog::warn(
+          "created topic {}, but its partitions have not all settled (a leader and "
+          "every replica in sync) within {} ms; going on",
+          config.topic, timeout.count());
     }
   }
   spdlog::info("kafka topic {}: {} partitions, replication factor {} ({} brokers)", config.topic,

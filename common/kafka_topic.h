@@ -28,6 +28,7 @@ struct TopicLookup {
   TopicState state = TopicState::Unreachable;
   int partitions = 0;
   int replication_factor = 0;  // replicas of the first partition
+  bool settled = false;        // every partition has a leader and all its replicas in sync
   int brokers = 0;             // brokers the cluster lists
   std::string error;           // why not Exists, as librdkafka says it
 };

@@ -6,7 +6,7 @@
 # go on.
 source "$(dirname "$0")/../support/lib.sh"
 
-start_postgres; use_real_kafka; start_targets
+start_postgres; use_real_kafka --no-topic; start_targets
 create_topic_json=""
 write_config 2 1
 for kind in producer consumer; do

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../support/lib.sh"
 run_seconds=${WEBMON_E2E_SECONDS:-20}
 
-start_postgres; use_real_kafka; start_targets
+start_postgres; use_real_kafka --no-topic; start_targets
 create_topic_json=""  # created here, the operator's way, not by the services
 cluster topic "$kafka_dir" "$topic" 3
 replicas=$(kcat -L -b "$bootstrap" -t "$topic" | grep -c 'replicas: [0-9],[0-9],[0-9], isrs: [0-9],[0-9],[0-9]$')

@@ -23,6 +23,17 @@ fail() {
   echo "FAIL: $*"
   keep_work=1
   for f in "$work"/*.log; do echo "--- $f (last 40 lines)"; tail -n 40 "$f"; done
+  if [[ -n ${kafka_dir:-} && -n ${topic:-} ]]; then
+    # A real cluster is shared by the tests and stopped after them: keep what its brokers
+    # said about this test's topic, and say whether any of them cut a log short.
+    for node in "$kafka_dir"/node*; do
+      grep -F "$topic" "$node/server.log" >"$work/kafka-${node##*/}.log" 2>/dev/null || true
+    done
+    echo "--- truncations of $topic with an effect, by broker (leader changes cut logs short):"
+    grep -h 'Truncating to' "$work"/kafka-node*.log 2>/dev/null | grep -v 'has no effect' | tail -n 20 || true
+    kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q -f '%p %o %T\n' 2>/dev/null |
+      awk '{n[$1]++; if (!($1 in first)) first[$1]=$2; last[$1]=$2} END {for (p in n) print "--- partition " p ": offsets " first[p] ".." last[p] ", " n[p] " messages"}' || true
+  fi
   exit 1
 }
 pass() { echo "ok   - $*"; }
@@ -62,9 +73,11 @@ broker_up() { kill -USR2 "$broker_pid"; }
 
 # The real three-node cluster the ctest fixture runs (fixture.kafka.start), brought back to
 # health first (a failed test may have left a node stopped), with a topic and group of this
-# test's own. The services create the topic (kafka.create_topic), as an operator may let them.
+# test's own. The topic is created here, as the README tells operators to, and every replica
+# is in sync before the services start (create_topic stays set, and finds it there), unless
+# the test says --no-topic (missing_topic tests the services creating it).
 cluster() { "$WEBMON_SOURCE_DIR/scripts/kafka-cluster.sh" "$@"; }
-use_real_kafka() {
+use_real_kafka() {  # use_real_kafka [--no-topic]
   kafka_dir=$WEBMON_TEST_ENV_DIR/kafka
   [[ -s $kafka_dir/bootstrap ]] || fail "no real Kafka cluster in $kafka_dir (fixture.kafka.start)"
   cluster heal "$kafka_dir" || fail "the real Kafka cluster cannot be brought back to health"
@@ -72,6 +85,10 @@ use_real_kafka() {
   topic=webmon.test.${work##*.}
   group=webmon-test-${work##*.}
   create_topic_json='"create_topic": {"partitions": 3, "replication_factor": 3}'
+  [[ ${1:-} == --no-topic ]] || {
+    cluster topic "$kafka_dir" "$topic" 3 || fail "cannot create topic $topic"
+    cluster wait-isr "$kafka_dir" "$topic" 3 60 || fail "topic $topic: replicas not in sync"
+  }
   log "real Kafka cluster at $bootstrap, topic $topic"
 }
 # The JSON list the config wants from a comma-separated bootstrap string.
