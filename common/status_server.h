@@ -52,6 +52,8 @@ class StatusServer {
   const std::string& host() const noexcept { return host_; }
 
  private:
+  void waitUntilRunning() const;
+
   std::unique_ptr<httplib::Server> server_;
   std::string host_;
   int port_ = 0;
