@@ -83,6 +83,7 @@ void ConfigReloader::work() {
     } catch (const common::ConfigError& error) {
       outcome.problems = error.problems();
     } catch (const std::exception& error) {  // the file vanished mid-read, no memory, ...
+      outcome.config.reset();                // an outcome has a config and its edit, or neither
       outcome.problems = {error.what()};
     }
     lock.lock();

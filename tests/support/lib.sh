@@ -31,7 +31,7 @@ fail() {
     done
     echo "--- truncations of $topic with an effect, by broker (leader changes cut logs short):"
     grep -h 'Truncating to' "$work"/kafka-node*.log 2>/dev/null | grep -v 'has no effect' | tail -n 20 || true
-    kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q -f '%p %o %T\n' 2>/dev/null |
+    timeout 20 kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q -f '%p %o %T\n' 2>/dev/null |
       awk '{n[$1]++; if (!($1 in first)) first[$1]=$2; last[$1]=$2} END {for (p in n) print "--- partition " p ": offsets " first[p] ".." last[p] ", " n[p] " messages"}' || true
   fi
   exit 1
