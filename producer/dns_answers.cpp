@@ -113,6 +113,28 @@ int parseRecords(common::DnsRecord record, const unsigned char* reply, int lengt
 
 }  // namespace
 
+DnsOutcome outcomeOf(int ares_status) {
+  switch (ares_status) {
+    case ARES_SUCCESS:
+      return DnsOutcome::Answered;
+    case ARES_ENOTFOUND:
+      return DnsOutcome::NoSuchName;
+    case ARES_ENODATA:
+      return DnsOutcome::NoData;
+    case ARES_ESERVFAIL:
+    case ARES_EBADRESP:
+    case ARES_EFORMERR:
+      return DnsOutcome::ServerFailure;
+    case ARES_EREFUSED:
+    case ARES_ECONNREFUSED:
+      return DnsOutcome::Refused;
+    case ARES_ETIMEOUT:
+      return DnsOutcome::TimedOut;
+    default:
+      return DnsOutcome::Failed;
+  }
+}
+
 int parseAnswers(common::DnsRecord record, const unsigned char* reply, int length,
                  std::vector<std::string>& answers) {
   const std::size_t before = answers.size();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/probe_enums.h"
+#include "producer/probe_result.h"
 
 namespace webmon::producer {
 
@@ -15,5 +16,9 @@ namespace webmon::producer {
 /// (ARES_ENODATA, ARES_EBADRESP, ...).
 int parseAnswers(common::DnsRecord record, const unsigned char* reply, int length,
                  std::vector<std::string>& answers);
+
+/// What a c-ares status says about a lookup: the one mapping the dns prober and the host
+/// resolver both use.
+DnsOutcome outcomeOf(int ares_status);
 
 }  // namespace webmon::producer

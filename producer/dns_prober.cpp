@@ -42,28 +42,6 @@ int queryType(common::DnsRecord record) {
   return 1;  // ns_t_a
 }
 
-DnsOutcome outcomeOf(int status) {
-  switch (status) {
-    case ARES_SUCCESS:
-      return DnsOutcome::Answered;
-    case ARES_ENOTFOUND:
-      return DnsOutcome::NoSuchName;
-    case ARES_ENODATA:
-      return DnsOutcome::NoData;
-    case ARES_ESERVFAIL:
-    case ARES_EBADRESP:
-    case ARES_EFORMERR:
-      return DnsOutcome::ServerFailure;
-    case ARES_EREFUSED:
-    case ARES_ECONNREFUSED:
-      return DnsOutcome::Refused;
-    case ARES_ETIMEOUT:
-      return DnsOutcome::TimedOut;
-    default:
-      return DnsOutcome::Failed;
-  }
-}
-
 std::string lowercaseName(std::string text) {
   if (!text.empty() && text.back() == '.') text.pop_back();
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

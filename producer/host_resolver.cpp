@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "producer/ares_channel.h"
+#include "producer/dns_answers.h"
 
 namespace webmon::producer {
 namespace {
@@ -30,28 +31,6 @@ constexpr std::size_t kMaxLookupsOnTheWire = 64;
 struct AddrinfoDeleter {
   void operator()(ares_addrinfo* info) const noexcept { ares_freeaddrinfo(info); }
 };
-
-Status statusOf(int ares_status) {
-  switch (ares_status) {
-    case ARES_SUCCESS:
-      return Status::Resolved;
-    case ARES_ENOTFOUND:
-      return Status::NoSuchName;
-    case ARES_ENODATA:
-      return Status::NoAddress;
-    case ARES_ESERVFAIL:
-    case ARES_EBADRESP:
-    case ARES_EFORMERR:
-      return Status::ServerFailure;
-    case ARES_EREFUSED:
-    case ARES_ECONNREFUSED:
-      return Status::Refused;
-    case ARES_ETIMEOUT:
-      return Status::TimedOut;
-    default:
-      return Status::Failed;
-  }
-}
 
 // c-ares' reason, except where it would mislead: a server that said SERVFAIL or REFUSED is
 // given up on like one that does not listen (the next server is asked, as the system's
@@ -192,11 +171,11 @@ struct HostResolver::Impl {
         answer.addresses = std::make_shared<const std::string>(std::move(list));
       }
     }
-    answer.status = statusOf(status);
-    if (answer.status != Status::Resolved)
+    answer.status = outcomeOf(status);
+    if (answer.status != Status::Answered)
       answer.error = "could not resolve " + host + ": " + why(status);
     const auto now = Clock::now();
-    if (answer.status == Status::Resolved && options.cache && ttl.count() > 0) {
+    if (answer.status == Status::Answered && options.cache && ttl.count() > 0) {
       Entry& entry = cache[host];
       entry.answer = answer;
       entry.answer.cached = true;

@@ -26,15 +26,10 @@ class HostResolver {
  public:
   using Clock = ProbeScheduler::Clock;
 
-  enum class Status {
-    Resolved,       // addresses holds at least one address
-    NoSuchName,     // NXDOMAIN
-    NoAddress,      // the name exists, without an A or AAAA record
-    ServerFailure,  // SERVFAIL, or a reply that could not be parsed
-    Refused,        // the server refused, or nothing listens where it should
-    TimedOut,       // no answer before the probe's deadline (or c-ares gave up waiting)
-    Failed,         // anything else c-ares reports
-  };
+  /// How the lookup ended, as for a dns probe: Answered means `addresses` holds at least one
+  /// address, NoData that the name has no A or AAAA record, TimedOut that no answer came
+  /// before the probe's deadline.
+  using Status = DnsOutcome;
 
   struct Answer {
     Status status = Status::Failed;

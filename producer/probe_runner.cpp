@@ -60,7 +60,7 @@ void ProbeRunner::startResolved(std::vector<ProbeResult>& finished) {
     if (waiting.empty()) continue;
     ProbeStart begun = std::move(waiting.mapped());
     const double waited = millisecondsSince(begun.started);
-    if (answer.status == HostResolver::Status::Resolved) {
+    if (answer.status == HostResolver::Status::Answered) {
       curl_.start(std::move(begun), ResolvedHost{answer.addresses, waited, false});
       continue;
     }

@@ -88,7 +88,7 @@ TEST(HostResolver, AnswersWithEveryAddressAndKeepsThemForTheirTtl) {
   ASSERT_TRUE(dns.running()) << "dnsmasq did not start (scripts/install-deps.sh installs it)";
   HostResolver resolver(askingOnly(dns.address()));
   const auto answer = answerFor(resolver, "up.test");
-  ASSERT_EQ(answer.status, Status::Resolved) << answer.error;
+  ASSERT_EQ(answer.status, Status::Answered) << answer.error;
   EXPECT_FALSE(answer.cached);
   EXPECT_EQ(addressesOf(answer), (std::set<std::string>{"127.0.0.9", "[::9]"}));
 
@@ -105,12 +105,12 @@ TEST(HostResolver, AnAnswerWithTtlZeroIsNotKeptAndNoCacheKeepsNothing) {
   LocalDnsServer dns({"--local-ttl=0"});
   ASSERT_TRUE(dns.running());
   HostResolver resolver(askingOnly(dns.address()));
-  EXPECT_EQ(answerFor(resolver, "up.test").status, Status::Resolved);
+  EXPECT_EQ(answerFor(resolver, "up.test").status, Status::Answered);
   EXPECT_EQ(resolver.cached("up.test", Clock::now()), nullptr);
 
   LocalDnsServer long_lived({"--local-ttl=3600"});
   HostResolver uncached(askingOnly(long_lived.address(), /*cache=*/false));
-  EXPECT_EQ(answerFor(uncached, "up.test").status, Status::Resolved);
+  EXPECT_EQ(answerFor(uncached, "up.test").status, Status::Answered);
   EXPECT_EQ(uncached.cached("up.test", Clock::now()), nullptr);
 }
 
@@ -126,7 +126,7 @@ TEST(HostResolver, ProbesWaitingForOneNameShareOneLookup) {
     tickets.push_back(resolver.lookup("up.test", Clock::now() + milliseconds(2000)));
   const auto answers = answersFor(resolver, tickets);
   ASSERT_EQ(answers.size(), 5u);
-  for (const auto& [ticket, answer] : answers) EXPECT_EQ(answer.status, Status::Resolved);
+  for (const auto& [ticket, answer] : answers) EXPECT_EQ(answer.status, Status::Answered);
   std::ifstream file(log);
   std::string line;
   int a_queries = 0;
@@ -145,12 +145,12 @@ TEST(HostResolver, AFailedLookupSaysWhyAndNamesTheHost) {
   EXPECT_EQ(missing.status, Status::NoSuchName);
   EXPECT_EQ(missing.error, "could not resolve missing.test: Domain name not found");
   EXPECT_FALSE(missing.addresses);
-  EXPECT_EQ(answerFor(resolver, "textonly.test").status, Status::NoAddress);
+  EXPECT_EQ(answerFor(resolver, "textonly.test").status, Status::NoData);
   EXPECT_EQ(resolver.cached("missing.test", Clock::now()), nullptr);  // failures are not kept
 
   HostResolver nobody(askingOnly("127.0.0.1:" + std::to_string(closed_port)));
   const auto refused = answerFor(nobody, "up.test");
-  EXPECT_NE(refused.status, Status::Resolved);
+  EXPECT_NE(refused.status, Status::Answered);
   EXPECT_NE(refused.error.find("could not resolve up.test"), std::string::npos) << refused.error;
 }
 
@@ -192,7 +192,7 @@ TEST(HostResolver, ThousandsOfNamesAtOnceAreAllAnswered) {
   ASSERT_EQ(answers.size(), tickets.size());
   std::size_t resolved = 0;
   for (const auto& [ticket, answer] : answers) {
-    resolved += answer.status == Status::Resolved && *answer.addresses == "127.0.0.7";
+    resolved += answer.status == Status::Answered && *answer.addresses == "127.0.0.7";
   }
   EXPECT_EQ(resolved, tickets.size());
   EXPECT_EQ(resolver.cacheSize(), tickets.size());
