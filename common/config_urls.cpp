@@ -46,8 +46,8 @@ std::optional<StatusRange> readStatusRange(const ConfigReader& item) {
   return std::nullopt;
 }
 
-// What makes a response a success, and what the probe sends.
-void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
+// The statuses that count as success (default 200-399).
+void readExpectedStatus(const ConfigReader& node, MonitoredUrl& out) {
   const auto statuses = node.field("expected_status");
   for (std::size_t i = 0; i < statuses.arraySize(); ++i) {
     if (auto range = readStatusRange(statuses.element(i))) out.expected_status.push_back(*range);
@@ -55,6 +55,10 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
   if (statuses.present() && statuses.raw()->is_array() && statuses.raw()->empty()) {
     statuses.failWithoutValue("must list at least one status or range (or be left out: 200-399)");
   }
+}
+
+// `regexp` over the start of the body (or a tcp/tls reply), and how much of it to read.
+void readBodyCheck(const ConfigReader& node, MonitoredUrl& out) {
   const auto regexp = node.field("regexp");
   if (auto pattern = regexp.nonEmptyString()) {
     if (pattern->size() > 4096) {
@@ -71,6 +75,32 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
   if (auto bytes = node.field("max_body_bytes").integer(1, 10 * 1024 * 1024)) {
     out.max_body_bytes = static_cast<std::size_t>(*bytes);
   }
+}
+
+void readHeaders(const ConfigReader& headers, MonitoredUrl& out) {
+  if (!headers.present()) return;
+  if (!headers.raw()->is_object()) {
+    headers.failWithoutValue("must be an object of header names to values");
+    return;
+  }
+  for (const auto& [name, value] : headers.raw()->items()) {
+    const auto item = headers.field(name);
+    const bool name_ok =
+        !name.empty() && name.size() <= 256 && name.find_first_of(":\r\n \t") == std::string::npos;
+    if (!name_ok) {
+      item.failWithoutValue("is not a valid header name");
+    } else if (!value.is_string() ||
+               value.get_ref<const std::string&>().find_first_of("\r\n") != std::string::npos ||
+               value.get_ref<const std::string&>().size() > 8192) {
+      item.fail("must be a string of at most 8192 characters without line breaks");
+    } else {
+      out.headers.emplace_back(name, value.get<std::string>());
+    }
+  }
+}
+
+// What an http probe sends: method, headers and body.
+void readRequest(const ConfigReader& node, MonitoredUrl& out) {
   const auto method = node.field("method");
   if (auto text = method.nonEmptyString()) {
     static const std::vector<std::string> methods = {"GET",    "HEAD",  "POST",   "PUT",
@@ -82,27 +112,10 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
     }
   }
   if (out.method == "HEAD" && out.regexp) {
-    regexp.failWithoutValue("cannot be checked with method HEAD (a HEAD response has no body)");
+    node.field("regexp").failWithoutValue(
+        "cannot be checked with method HEAD (a HEAD response has no body)");
   }
-  const auto headers = node.field("headers");
-  if (headers.present() && !headers.raw()->is_object()) {
-    headers.failWithoutValue("must be an object of header names to values");
-  } else if (headers.present()) {
-    for (const auto& [name, value] : headers.raw()->items()) {
-      const auto item = headers.field(name);
-      const bool name_ok = !name.empty() && name.size() <= 256 &&
-                           name.find_first_of(":\r\n \t") == std::string::npos;
-      if (!name_ok) {
-        item.failWithoutValue("is not a valid header name");
-      } else if (!value.is_string() ||
-                 value.get_ref<const std::string&>().find_first_of("\r\n") != std::string::npos ||
-                 value.get_ref<const std::string&>().size() > 8192) {
-        item.fail("must be a string of at most 8192 characters without line breaks");
-      } else {
-        out.headers.emplace_back(name, value.get<std::string>());
-      }
-    }
-  }
+  readHeaders(node.field("headers"), out);
   const auto body = node.field("body");
   if (auto text = body.string()) {
     if (text->size() > 1024 * 1024) {
@@ -111,6 +124,10 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
       out.body = *text;
     }
   }
+}
+
+// Certificate checks: verification, and how close to expiry is still up.
+void readTlsChecks(const ConfigReader& node, MonitoredUrl& out) {
   if (auto verify = node.field("verify_tls").boolean()) out.verify_tls = *verify;
   if (auto days = node.field("min_cert_days").integer(0, 3650)) {
     out.min_cert_days = static_cast<int>(*days);
@@ -123,16 +140,10 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
       out.expiring_cert_is_down = *action == "down";
     }
   }
-  if (out.type != ProbeType::Http) {
-    // These describe an HTTP exchange; on a tcp or tls probe they would silently do nothing.
-    for (const char* key :
-         {"expected_status", "method", "headers", "body", "follow_redirects", "max_redirects"}) {
-      if (node.field(key).present()) {
-        node.field(key).failWithoutValue("applies to type http only");
-      }
-    }
-  }
-  // tcp and tls probes may say something once connected and expect a reply (`regexp`).
+}
+
+// What tcp and tls probes say once connected (they may expect a reply with `regexp`).
+void readSend(const ConfigReader& node, MonitoredUrl& out) {
   const auto send = node.field("send");
   if (out.type != ProbeType::Tcp && out.type != ProbeType::Tls) {
     if (send.present()) send.failWithoutValue("applies to types tcp and tls only");
@@ -143,18 +154,34 @@ void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
       out.send = *text;
     }
   }
-  if (out.type == ProbeType::Dns) {
-    for (const char* key : {"regexp", "max_body_bytes"}) {
-      if (node.field(key).present()) {
-        node.field(key).failWithoutValue("does not apply to type dns (see expect)");
-      }
+}
+
+// Keys that would silently do nothing on this URL's type are errors.
+void rejectKeysOfOtherTypes(const ConfigReader& node, const MonitoredUrl& out) {
+  auto reject = [&](std::initializer_list<const char*> keys, const char* rule) {
+    for (const char* key : keys) {
+      if (node.field(key).present()) node.field(key).failWithoutValue(rule);
     }
-    for (const char* key : {"ca_file", "verify_tls", "min_cert_days", "expiring_cert"}) {
-      if (node.field(key).present()) {
-        node.field(key).failWithoutValue("does not apply to type dns");
-      }
-    }
+  };
+  if (out.type != ProbeType::Http) {
+    reject({"expected_status", "method", "headers", "body", "follow_redirects", "max_redirects"},
+           "applies to type http only");
   }
+  if (out.type == ProbeType::Dns) {
+    reject({"regexp", "max_body_bytes"}, "does not apply to type dns (see expect)");
+    reject({"ca_file", "verify_tls", "min_cert_days", "expiring_cert"},
+           "does not apply to type dns");
+  }
+}
+
+// What makes a response a success, and what the probe sends.
+void readHttpChecks(const ConfigReader& node, MonitoredUrl& out) {
+  readExpectedStatus(node, out);
+  readBodyCheck(node, out);
+  readRequest(node, out);
+  readTlsChecks(node, out);
+  rejectKeysOfOtherTypes(node, out);
+  readSend(node, out);
 }
 
 // A DNS server as "ip" or "ip:port" (IPv6 as "[ip]:port"): c-ares takes addresses only.
@@ -250,31 +277,19 @@ void readAttempts(const ConfigReader& node, MonitoredUrl& out, bool timing_ok) {
   }
 }
 
-void readUrl(const ConfigReader& node, MonitoredUrl& out) {
-  node.rejectUnknownKeys({"url",
-                          "name",
-                          "type",
-                          "timeout",
-                          "period",
-                          "follow_redirects",
-                          "max_redirects",
-                          "ca_file",
-                          "degraded_after_ms",
-                          "expected_status",
-                          "regexp",
-                          "max_body_bytes",
-                          "method",
-                          "headers",
-                          "body",
-                          "verify_tls",
-                          "min_cert_days",
-                          "expiring_cert",
-                          "record",
-                          "expect",
-                          "dns_server",
-                          "attempts",
-                          "attempt_spacing",
-                          "send"});
+// Every key a URL may have; any other is an error (a typo must not be ignored).
+const std::initializer_list<std::string_view> kUrlKeys = {
+    // identity and timing
+    "url", "name", "type", "timeout", "period", "degraded_after_ms",
+    // http
+    "follow_redirects", "max_redirects", "expected_status", "method", "headers", "body",
+    // body and certificate checks
+    "regexp", "max_body_bytes", "ca_file", "verify_tls", "min_cert_days", "expiring_cert",
+    // dns, tcp and tls, attempts
+    "record", "expect", "dns_server", "send", "attempts", "attempt_spacing"};
+
+// type, url (and the host and port it names) and name.
+void readIdentity(const ConfigReader& node, MonitoredUrl& out) {
   const auto type = node.field("type");
   if (auto name = type.nonEmptyString()) {
     if (auto known = kProbeTypes.parse(*name)) {
@@ -291,8 +306,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
       } else {
         out.url = *text;
         if (out.type != ProbeType::Dns) {
-          auto endpoint = probeEndpoint(out.url);
-          if (endpoint) {
+          if (auto endpoint = probeEndpoint(out.url)) {
             out.host = std::move(endpoint->host);
             out.port = endpoint->port;
           }
@@ -305,6 +319,11 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
     node.field("name").fail("must be at most " + std::to_string(kMaxUrlLength) + " characters");
   }
   if (out.name.empty()) out.name = out.url;
+}
+
+// timeout, period and degraded_after_ms, which bound each other. Returns whether timeout and
+// period are both valid and consistent (the attempts are checked against them).
+bool readTiming(const ConfigReader& node, MonitoredUrl& out) {
   const auto timeout = node.field("timeout").positiveSecondsAsMs(kMaxTimeoutSeconds);
   const auto period = node.field("period").positiveSecondsAsMs(kMaxPeriodSeconds);
   if (timeout) out.timeout = milliseconds(*timeout);
@@ -321,11 +340,6 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
       node.field("timeout").fail("must be less than period (default 60)");
     }
   }
-  if (auto follow = node.field("follow_redirects").boolean()) out.follow_redirects = *follow;
-  if (auto max = node.field("max_redirects").integer(0, 50)) {
-    out.max_redirects = static_cast<int>(*max);
-  }
-  assignIf(out.ca_file, node.field("ca_file").nonEmptyString());
   const auto degraded = node.field("degraded_after_ms");
   if (auto ms = degraded.integer(1, static_cast<long long>(kMaxTimeoutSeconds) * 1000)) {
     if (timeout_ok && milliseconds(*ms) >= out.timeout) {
@@ -335,9 +349,21 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
       out.degraded_after = milliseconds(*ms);
     }
   }
+  return timeout_ok && period_ok && out.period > out.timeout;
+}
+
+void readUrl(const ConfigReader& node, MonitoredUrl& out) {
+  node.rejectUnknownKeys(kUrlKeys);
+  readIdentity(node, out);
+  const bool timing_ok = readTiming(node, out);
+  if (auto follow = node.field("follow_redirects").boolean()) out.follow_redirects = *follow;
+  if (auto max = node.field("max_redirects").integer(0, 50)) {
+    out.max_redirects = static_cast<int>(*max);
+  }
+  assignIf(out.ca_file, node.field("ca_file").nonEmptyString());
   readHttpChecks(node, out);
   readDnsCheck(node, out);
-  readAttempts(node, out, timeout_ok && period_ok && out.period > out.timeout);
+  readAttempts(node, out, timing_ok);
 }
 
 }  // namespace

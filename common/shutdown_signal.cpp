@@ -1,6 +1,7 @@
 #include "common/shutdown_signal.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -51,5 +52,10 @@ bool ShutdownSignal::requested() const noexcept { return g_requested.load(); }
 int ShutdownSignal::fd() const noexcept { return g_pipe[0]; }
 void ShutdownSignal::request() noexcept { onSignal(0); }
 int ShutdownSignal::signalNumber() const noexcept { return g_signal.load(); }
+
+void ShutdownSignal::sleepFor(std::chrono::milliseconds delay) const noexcept {
+  pollfd item{fd(), POLLIN, 0};
+  ::poll(&item, 1, static_cast<int>(delay.count()));
+}
 
 }  // namespace webmon::common

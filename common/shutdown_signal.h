@@ -3,6 +3,7 @@
 // becomes readable, so event loops can wake up from poll() the moment a signal arrives.
 
 #include <atomic>
+#include <chrono>
 
 namespace webmon::common {
 
@@ -21,6 +22,8 @@ class ShutdownSignal {
   void request() noexcept;
   /// Which signal asked for the stop (0 if request() did).
   int signalNumber() const noexcept;
+  /// Sleeps for `delay`, or less: wakes at once when a stop is requested.
+  void sleepFor(std::chrono::milliseconds delay) const noexcept;
 };
 
 }  // namespace webmon::common

@@ -1,21 +1,16 @@
 #pragma once
-// The consumer's main loop: read a batch, write it to PostgreSQL in one transaction, and only
-// then commit its offsets. Retries the same batch with back-off while the database is down.
+// The consumer service: applies the schema (retrying while PostgreSQL is down), serves
+// /metrics and /healthz, joins the group, then turns ConsumeLoop until a stop is requested.
 
-#include <cstdint>
-
+#include "common/backoff.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "common/shutdown_signal.h"
+#include "consumer/consume_loop.h"
 
 namespace webmon::consumer {
 
-struct ConsumerTotals {
-  std::uint64_t batches = 0;
-  std::uint64_t inserted = 0;
-  std::uint64_t duplicates = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t failed_attempts = 0;  // transactions that failed and were retried
-};
+class ReportWriter;
 
 class ConsumerService {
  public:
@@ -23,6 +18,9 @@ class ConsumerService {
   ConsumerTotals run();
 
  private:
+  void waitForSchema(ReportWriter& writer, common::Backoff& backoff, ConsumerMetrics& metrics,
+                     common::metrics::Moment& heartbeat);
+
   common::Config config_;
   common::ShutdownSignal& shutdown_;
 };

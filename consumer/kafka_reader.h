@@ -14,11 +14,12 @@
 #include "common/kafka_client.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "consumer/batch_endpoints.h"
 #include "consumer/decoded_batch.h"
 
 namespace webmon::consumer {
 
-class KafkaReader {
+class KafkaReader final : public BatchSource {
  public:
   /// `brokers_down` is set while every broker is unreachable (librdkafka's "all brokers
   /// down") and cleared when one answers again; /healthz reads it from another thread.
@@ -31,19 +32,19 @@ class KafkaReader {
   /// Up to `max` messages, waiting at most `wait` in total; returns early (possibly empty)
   /// when `stop_fd` becomes readable.
   std::vector<ConsumedMessage> pollBatch(std::size_t max, std::chrono::milliseconds wait,
-                                         int stop_fd);
+                                         int stop_fd) override;
 
   /// Commits, synchronously, the offset after the last message of each partition in `batch`.
   /// Returns false (and logs why) if Kafka refused, e.g. because the group rebalanced; the
   /// messages are then redelivered, which is harmless because inserts are idempotent.
-  bool commit(const std::vector<ConsumedMessage>& batch);
+  bool commit(const std::vector<ConsumedMessage>& batch) override;
 
   /// Leaves the group cleanly, so the partitions move to another member at once.
-  void close();
+  void close() override;
 
   /// While the brokers are down, asks one for metadata (at most every second, waiting at most
   /// 500 ms) so an idle topic does not leave the state at "down" after they are back.
-  void checkBrokers();
+  void checkBrokers() override;
 
   struct PartitionLag {
     std::int32_t partition;

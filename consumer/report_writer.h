@@ -3,31 +3,17 @@
 
 #include <memory>
 #include <pqxx/connection>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common/config.h"
+#include "consumer/batch_endpoints.h"
 #include "consumer/decoded_batch.h"
+#include "consumer/write_result.h"
 
 namespace webmon::consumer {
 
-struct WriteResult {
-  std::size_t inserted = 0;    // new report rows
-  std::size_t duplicates = 0;  // the same report again (a redelivery): nothing to do
-  std::size_t rejected = 0;    // rejected messages stored (new ones only), id clashes included
-  /// Reports PostgreSQL itself refused (a constraint, a value or a limit the decoder does not
-  /// know), set aside in rejected_reports with its message. They count in `rejected` when new.
-  std::vector<RejectedRecord> refused;
-};
-
-/// The batch was not written; nothing of it is in the database. Safe to retry.
-class WriteFailed : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-class ReportWriter {
+class ReportWriter final : public BatchStore {
  public:
   explicit ReportWriter(common::DbConfig config);
 
@@ -40,7 +26,7 @@ class ReportWriter {
   /// constraint, a limit) is not retried for ever: the batch is written again in halves, each
   /// under a savepoint, until the refused reports are found, and they go to rejected_reports
   /// with PostgreSQL's message while the rest is stored, still in one transaction.
-  WriteResult write(const DecodedBatch& batch);
+  WriteResult write(const DecodedBatch& batch) override;
   /// Applies pending migrations; returns how many ran.
   int migrate();
 

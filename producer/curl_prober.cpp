@@ -85,6 +85,13 @@ namespace {
 // Keeps at most body_limit bytes, then stops the transfer: only a bounded prefix is ever
 // read, however large (or endless) the body. Returning less than given makes libcurl end the
 // transfer with CURLE_WRITE_ERROR, which finish() knows to be this.
+void appendLine(CurlSlistPtr& list, const std::string& line) {
+  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
+  if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
+  list.release();  // now owned through `appended`
+  list.reset(appended);
+}
+
 size_t keepBodyPrefix(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t length = size * count;
@@ -161,13 +168,6 @@ struct CurlProber::Impl {
 
   // Sets up `transfer` (its ProbeStart filled in) and adds it to the multi handle.
   void start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved);
-
-  static void appendLine(CurlSlistPtr& list, const std::string& line) {
-    curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-    if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
-    list.release();  // now owned through `appended`
-    list.reset(appended);
-  }
 
   static bool needsExchange(const common::MonitoredUrl& url) {
     return (url.type == common::ProbeType::Tcp || url.type == common::ProbeType::Tls) &&
@@ -303,41 +303,109 @@ struct CurlProber::Impl {
   }
 };
 
-void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved) {
-  const common::MonitoredUrl& url = *transfer->start.url;
-  CURL* easy = transfer->easy.get();
-  // Every option is checked: one libcurl refuses (built without a feature, out of memory, a
-  // value over its limits) fails the probe with the option named, rather than probing with
-  // settings nobody asked for.
-  CURLcode refused = CURLE_OK;
-  CURLoption refused_option{};
-  auto set = [&](CURLoption option, auto value) {
-    const CURLcode code = curl_easy_setopt(easy, option, value);
-    if (code != CURLE_OK && refused == CURLE_OK) {
-      refused = code;
-      refused_option = option;
+namespace {
+
+// Sets options on one easy handle and keeps the first one libcurl refused (built without a
+// feature, out of memory, a value over its limits): that probe fails with the option named,
+// rather than probing with settings nobody asked for.
+class EasyOptions {
+ public:
+  explicit EasyOptions(CURL* easy) : easy_(easy) {}
+  template <typename Value>
+  void set(CURLoption option, Value value) {
+    const CURLcode code = curl_easy_setopt(easy_, option, value);
+    if (code != CURLE_OK && refused_ == CURLE_OK) {
+      refused_ = code;
+      refused_option_ = option;
     }
-  };
+  }
+  CURLcode refused() const noexcept { return refused_; }
+  std::string describeRefusal() const {
+    const curl_easyoption* option = curl_easy_option_by_id(refused_option_);
+    return std::string("libcurl refused option CURLOPT_") +
+           (option != nullptr ? option->name : "?") + ": " + curl_easy_strerror(refused_);
+  }
+
+ private:
+  CURL* easy_;
+  CURLcode refused_ = CURLE_OK;
+  CURLoption refused_option_{};
+};
+
+// What to connect to: the URL (tcp:// and tls:// as the http(s):// libcurl knows), and for
+// how long.
+void setTarget(EasyOptions& options, Transfer& transfer, const common::MonitoredUrl& url,
+               double lookup_ms) {
   if (url.type == common::ProbeType::Http) {
-    set(CURLOPT_URL, url.url.c_str());
+    options.set(CURLOPT_URL, url.url.c_str());
   } else {
     // tcp://host:port and tls://host:port: libcurl connects (and, for tls, completes and
     // verifies the handshake) to the same host and port as http(s):// would, then stops.
     const bool tls = url.type == common::ProbeType::Tls;
-    transfer->connect_url = (tls ? "https" : "http") + url.url.substr(3);
-    set(CURLOPT_URL, transfer->connect_url.c_str());
-    set(CURLOPT_CONNECT_ONLY, 1L);
+    transfer.connect_url = (tls ? "https" : "http") + url.url.substr(3);
+    options.set(CURLOPT_URL, transfer.connect_url.c_str());
+    options.set(CURLOPT_CONNECT_ONLY, 1L);
   }
-  set(CURLOPT_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_USERAGENT, user_agent.c_str());
+  options.set(CURLOPT_PROTOCOLS_STR, "http,https");
+  options.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   // The timeout is a hard cap on the whole probe, our lookup included; connecting may use all
   // of what is left.
   const long left_ms =
-      std::max(1L, static_cast<long>(static_cast<double>(url.timeout.count()) -
-                                     (resolved != nullptr ? resolved->lookup_ms : 0.0)));
-  set(CURLOPT_TIMEOUT_MS, left_ms);
-  set(CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+      std::max(1L, static_cast<long>(static_cast<double>(url.timeout.count()) - lookup_ms));
+  options.set(CURLOPT_TIMEOUT_MS, left_ms);
+  options.set(CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+  options.set(CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
+  options.set(CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
+  options.set(CURLOPT_NOSIGNAL, 1L);
+}
+
+// Certificates: a private CA, the expiry for the report, verification.
+void setTls(EasyOptions& options, const common::MonitoredUrl& url) {
+  // A private CA for internal services; otherwise libcurl's default bundle.
+  if (!url.ca_file.empty()) options.set(CURLOPT_CAINFO, url.ca_file.c_str());
+  // The certificate's expiry goes into the report; only https has one.
+  if (url.url.compare(0, 8, "https://") == 0 || url.type == common::ProbeType::Tls) {
+    options.set(CURLOPT_CERTINFO, 1L);
+  }
+  if (!url.verify_tls) {
+    options.set(CURLOPT_SSL_VERIFYPEER, 0L);
+    options.set(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+// The request: method, body, headers, and where the response body goes.
+void setRequest(EasyOptions& options, Transfer& transfer, const common::MonitoredUrl& url) {
+  if (url.method == "HEAD") {
+    options.set(CURLOPT_NOBODY, 1L);
+  } else if (url.method != "GET") {
+    options.set(CURLOPT_CUSTOMREQUEST, url.method.c_str());
+  }
+  if (!url.body.empty()) {
+    // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
+    options.set(CURLOPT_POSTFIELDS, url.body.c_str());
+    options.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
+  }
+  for (const auto& [name, value] : url.headers) {
+    appendLine(transfer.headers, name + ": " + value);
+  }
+  if (transfer.headers) options.set(CURLOPT_HTTPHEADER, transfer.headers.get());
+  if (url.regexp) {
+    transfer.body_limit = url.max_body_bytes;
+    options.set(CURLOPT_WRITEFUNCTION, keepBodyPrefix);
+    options.set(CURLOPT_WRITEDATA, &transfer);
+  } else {
+    options.set(CURLOPT_WRITEFUNCTION, discardBody);
+  }
+}
+
+}  // namespace
+
+void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved) {
+  const common::MonitoredUrl& url = *transfer->start.url;
+  CURL* easy = transfer->easy.get();
+  EasyOptions options(easy);
+  setTarget(options, *transfer, url, resolved != nullptr ? resolved->lookup_ms : 0.0);
+  options.set(CURLOPT_USERAGENT, user_agent.c_str());
   // libcurl prunes its DNS cache after every transfer by walking all of it, unless the cache
   // timeout is -1 ("for ever"): 60 % of the producer's CPU with 12,000 names. A transfer that
   // needs no lookup from libcurl (the host resolved by us, or an address) takes -1, and the
@@ -345,59 +413,24 @@ void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedH
   // it follows) takes 0: libcurl then looks names up afresh and keeps none.
   const bool libcurl_resolves =
       url.follow_redirects || (resolved == nullptr && !isAddress(url.host));
-  set(CURLOPT_DNS_CACHE_TIMEOUT, libcurl_resolves ? 0L : -1L);
+  options.set(CURLOPT_DNS_CACHE_TIMEOUT, libcurl_resolves ? 0L : -1L);
   if (resolved != nullptr) {
     useResolved(*transfer, *resolved);
-    set(CURLOPT_RESOLVE, transfer->resolve.get());
+    options.set(CURLOPT_RESOLVE, transfer->resolve.get());
   }
   // Availability, not a warm pool: every probe opens and closes its own connection.
-  set(CURLOPT_FRESH_CONNECT, 1L);
+  options.set(CURLOPT_FRESH_CONNECT, 1L);
   // ... except an exchange's connection, which must outlive the connect for curl_easy_send
   // and recv (libcurl closes a forbid-reuse connection when the connect is done). Connect-only
   // connections are never reused anyway.
-  if (!needsExchange(url)) set(CURLOPT_FORBID_REUSE, 1L);
-  set(CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
-  set(CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
-  set(CURLOPT_NOSIGNAL, 1L);
-  // A private CA for internal services; otherwise libcurl's default bundle.
-  if (!url.ca_file.empty()) set(CURLOPT_CAINFO, url.ca_file.c_str());
-  // The certificate's expiry goes into the report; only https has one.
-  if (url.url.compare(0, 8, "https://") == 0 || url.type == common::ProbeType::Tls) {
-    set(CURLOPT_CERTINFO, 1L);
-  }
-  if (!url.verify_tls) {
-    set(CURLOPT_SSL_VERIFYPEER, 0L);
-    set(CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (url.method == "HEAD") {
-    set(CURLOPT_NOBODY, 1L);
-  } else if (url.method != "GET") {
-    set(CURLOPT_CUSTOMREQUEST, url.method.c_str());
-  }
-  if (!url.body.empty()) {
-    // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
-    set(CURLOPT_POSTFIELDS, url.body.c_str());
-    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
-  }
-  for (const auto& [name, value] : url.headers) {
-    appendLine(transfer->headers, name + ": " + value);
-  }
-  if (transfer->headers) set(CURLOPT_HTTPHEADER, transfer->headers.get());
-  if (url.regexp) {
-    transfer->body_limit = url.max_body_bytes;
-    set(CURLOPT_WRITEFUNCTION, keepBodyPrefix);
-    set(CURLOPT_WRITEDATA, transfer.get());
-  } else {
-    set(CURLOPT_WRITEFUNCTION, discardBody);
-  }
-  set(CURLOPT_ERRORBUFFER, transfer->error_buffer);
-  set(CURLOPT_PRIVATE, transfer.get());
-  if (refused != CURLE_OK) {
-    const curl_easyoption* option = curl_easy_option_by_id(refused_option);
-    transfer->failure = std::string("libcurl refused option CURLOPT_") +
-                        (option != nullptr ? option->name : "?") + ": " +
-                        curl_easy_strerror(refused);
-    finishRefused(std::move(transfer), refused);
+  if (!needsExchange(url)) options.set(CURLOPT_FORBID_REUSE, 1L);
+  setTls(options, url);
+  setRequest(options, *transfer, url);
+  options.set(CURLOPT_ERRORBUFFER, transfer->error_buffer);
+  options.set(CURLOPT_PRIVATE, transfer.get());
+  if (options.refused() != CURLE_OK) {
+    transfer->failure = options.describeRefusal();
+    finishRefused(std::move(transfer), options.refused());
     return;
   }
   const CURLMcode added = curl_multi_add_handle(multi.get(), easy);

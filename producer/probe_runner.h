@@ -12,23 +12,24 @@
 #include "producer/curl_prober.h"
 #include "producer/dns_prober.h"
 #include "producer/host_resolver.h"
+#include "producer/prober.h"
 
 namespace webmon::producer {
 
-class ProbeRunner {
+class ProbeRunner final : public Prober {
  public:
   explicit ProbeRunner(std::string user_agent, HostResolver::Options resolver = {});
 
   /// Starts probing `url` now, with the prober its type needs. `attempt` (from 1) comes back
   /// in the result, for URLs that make several attempts per period.
   void start(std::size_t target, std::shared_ptr<const common::MonitoredUrl> url,
-             ProbeScheduler::TimePoint planned, int attempt = 1);
-  std::size_t inFlight() const noexcept;
+             ProbeScheduler::TimePoint planned, int attempt = 1) override;
+  std::size_t inFlight() const noexcept override;
 
   /// Waits up to `timeout` for any probe's sockets or one of `wake_fds` (negative entries are
   /// ignored), advances every probe, and appends those that finished to `finished`.
   void poll(std::chrono::milliseconds timeout, const std::vector<int>& wake_fds,
-            std::vector<ProbeResult>& finished);
+            std::vector<ProbeResult>& finished) override;
 
  private:
   // Hands each answer to the probes that waited for it: on to libcurl, or failed (kind dns).

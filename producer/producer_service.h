@@ -1,5 +1,6 @@
 #pragma once
-// The producer's main loop: schedules probes, runs them, queues their reports for Kafka.
+// The producer service: starts the Kafka publisher on its thread and the status server, then
+// turns ProbeLoop (schedule, probe, queue reports) until a stop is requested, and drains.
 
 #include <atomic>
 #include <cstdint>
