@@ -15,6 +15,7 @@
 #include "common/report_fields.h"
 #include "common/utf8.h"
 #include "consumer/migrations.h"
+#include "consumer/rollups.h"
 
 namespace webmon::consumer {
 namespace {
@@ -51,6 +52,7 @@ const std::string& columnList() {
 void createStagingTable(pqxx::work& tx) {
   tx.exec(std::string("CREATE TEMPORARY TABLE ") + kStagingTable +
           " (LIKE reports INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+  BatchRollups::createStagingTables(tx);
 }
 
 void copyToStaging(pqxx::transaction_base& tx, std::span<const ReportRecord> reports) {
@@ -119,6 +121,7 @@ std::string serverMessage(const pqxx::sql_error& error) {
 struct Isolated {
   WriteResult result;
   std::vector<const ReportRecord*> not_inserted;  // ids already stored
+  std::vector<const ReportRecord*> refused;       // in result.refused too
 };
 
 // Inserts `reports` under a savepoint; when PostgreSQL refuses them for their data, tries
@@ -144,6 +147,7 @@ void insertIsolating(pqxx::work& tx, std::span<const ReportRecord> reports, Isol
       return;
     }
     const auto& record = reports.front();
+    out.refused.push_back(&record);
     out.result.refused.push_back(
         {record.position,
          record.raw.empty() ? common::encodeReport(record.report) : std::string(record.raw),
@@ -187,6 +191,18 @@ std::vector<RejectedRecord> sortOutDuplicates(pqxx::work& tx,
                            ") is already stored with this id"});
   }
   return clashes;
+}
+
+// Rolls up the reports this transaction inserted: all of `reports` but those `not_stored`
+// (ids already stored, refused by PostgreSQL).
+void rollUpInserted(pqxx::transaction_base& tx, std::span<const ReportRecord> reports,
+                    const std::vector<const ReportRecord*>& not_stored) {
+  const std::unordered_set<const ReportRecord*> skip(not_stored.begin(), not_stored.end());
+  BatchRollups rollups;
+  for (const auto& record : reports) {
+    if (skip.count(&record) == 0) rollups.add(record.report);
+  }
+  rollups.store(tx);
 }
 
 void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
@@ -260,6 +276,7 @@ WriteResult ReportWriter::writeAll(const DecodedBatch& batch) {
   pqxx::work tx(connection(), "webmon-batch");
   if (!staging_ready_) createStagingTable(tx);
   const auto duplicates = insertReports(tx, batch.reports, result);
+  rollUpInserted(tx, batch.reports, duplicates);
   insertRejected(tx, sortOutDuplicates(tx, duplicates, result), result);
   insertRejected(tx, batch.rejected, result);
   tx.commit();
@@ -275,6 +292,9 @@ WriteResult ReportWriter::writeIsolatingRefused(const DecodedBatch& batch) {
   if (!staging_ready_) createStagingTable(tx);
   Isolated isolated;
   insertIsolating(tx, batch.reports, isolated);
+  auto not_stored = isolated.not_inserted;
+  not_stored.insert(not_stored.end(), isolated.refused.begin(), isolated.refused.end());
+  rollUpInserted(tx, batch.reports, not_stored);
   WriteResult& result = isolated.result;
   insertRejected(tx, sortOutDuplicates(tx, isolated.not_inserted, result), result);
   insertRejected(tx, result.refused, result);
@@ -303,6 +323,11 @@ WriteResult ReportWriter::write(const DecodedBatch& batch) {
   } catch (const pqxx::broken_connection& error) {
     connection_.reset();
     throw WriteFailed("lost the postgres connection to " + where_ + ": " + error.what());
+  } catch (const pqxx::transaction_rollback& error) {
+    // A deadlock or serialization failure (SQLSTATE class 40; libpqxx 6 does not make these
+    // sql_errors): PostgreSQL rolled the transaction back, and trying again is what it asks.
+    throw WriteFailed("postgres rolled the batch back (" + std::string(error.what()) +
+                      "); will retry the batch");
   } catch (const pqxx::argument_error& error) {
     // libpq refused to quote a value (e.g. bytes that are not valid in the client encoding).
     // Decoding should make this impossible; if it happens, say so rather than crash.

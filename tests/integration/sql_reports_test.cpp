@@ -4,11 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <random>
 #include <sstream>
 
 #include "consumer/report_writer.h"
+#include "consumer/rollups.h"
 #include "tests/support/test_env.h"
 
 #ifndef WEBMON_SOURCE_DIR
@@ -23,25 +27,92 @@ class SqlReportsTest : public ::testing::Test {
   void SetUp() override {
     WEBMON_REQUIRE_TEST_ENV();
     db_ = std::make_unique<testing::ScratchDatabase>();
-    consumer::ReportWriter(db_->config()).migrate();
+    writer_ = std::make_unique<consumer::ReportWriter>(db_->config());
+    writer_->migrate();
     connection_ = std::make_unique<pqxx::connection>(db_->connectionString());
   }
 
-  // Inserts a probe `minutes_ago` minutes back; status "" means up or down as `ok` says.
+  // Stores a probe `minutes_ago` minutes back through the consumer's writer (so the rollups
+  // count it too); status "" means up or down as `ok` says. `timings` lists dns, connect, tls
+  // and first-byte ms, NULL for a phase not reached.
   void probe(const std::string& url, double minutes_ago, bool ok, double ms,
              const std::string& status = "",
              const std::string& timings = "NULL, NULL, NULL, NULL") {
-    pqxx::nontransaction tx(*connection_);
-    tx.exec(
-        "INSERT INTO reports (id, url, name, checked_at, ok, http_status, response_time_ms, "
-        "error_kind, error_message, producer_id, schema_version, kafka_topic, "
-        "kafka_partition, kafka_offset, status, dns_ms, connect_ms, tls_ms, ttfb_ms) VALUES "
-        "(gen_random_uuid(), " +
-        tx.quote(url) + ", " + tx.quote(url) + ", now() - interval '" +
-        std::to_string(minutes_ago) + " minutes', " + (ok ? "true" : "false") + ", " +
-        (ok ? "200" : "NULL") + ", " + std::to_string(ms) + ", " +
-        (ok ? "NULL, NULL" : "'timeout', 'timed out'") + ", 'p', 2, 't', 0, 0, " +
-        tx.quote(status.empty() ? (ok ? "up" : "down") : status) + ", " + timings + ")");
+    consumer::ReportRecord record;
+    auto& r = record.report;
+    r.id = common::newReportId();
+    r.url = url;
+    r.name = url;
+    r.checked_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now() -
+        std::chrono::milliseconds(static_cast<long long>(minutes_ago * 60'000)));
+    r.ok = ok;
+    r.degraded = status == "degraded";
+    if (ok) r.http_status = 200;
+    if (!ok) r.error = common::ProbeError{common::ErrorKind::Timeout, "timed out"};
+    r.response_time_ms = ms;
+    std::istringstream phases(timings);
+    std::optional<double>* fields[] = {&r.timings.dns_ms, &r.timings.connect_ms, &r.timings.tls_ms,
+                                       &r.timings.ttfb_ms};
+    for (auto* field : fields) {
+      std::string value;
+      std::getline(phases, value, ',');
+      value.erase(0, value.find_first_not_of(' '));
+      if (value != "NULL") *field = std::stod(value);
+    }
+    r.producer_id = "p";
+    record.position = {"t", 0, next_offset_++};
+    consumer::DecodedBatch batch;
+    batch.reports.push_back(std::move(record));
+    ASSERT_EQ(writer_->write(batch).inserted, 1u);
+  }
+
+  // Stores `n` probes of `urls` URLs spread evenly over the last `days` days (seeded, so the
+  // same every run): statuses and latencies of every kind, in batches as the consumer writes.
+  void history(int urls, int days, int n) {
+    std::mt19937 random(17);
+    const auto now = std::chrono::system_clock::now();
+    consumer::DecodedBatch batch;
+    for (int i = 0; i < n; ++i) {
+      consumer::ReportRecord record;
+      auto& r = record.report;
+      r.id = common::newReportId();
+      r.url = "http://127.0.0.1/" + std::to_string(random() % urls);
+      r.name = r.url;
+      r.checked_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+          now - std::chrono::milliseconds(random() % (days * 86'400'000ll)));
+      const auto kind = random() % 20;
+      r.ok = kind < 18;
+      r.degraded = kind >= 16 && kind < 18;
+      if (r.ok) r.http_status = 200;
+      if (!r.ok) r.error = common::ProbeError{common::ErrorKind::Connect, "refused"};
+      r.response_time_ms = static_cast<double>(random() % 8'000) / 4.0;
+      r.producer_id = "p";
+      record.position = {"t", 0, next_offset_++};
+      batch.reports.push_back(std::move(record));
+      if (batch.reports.size() == 500 || i + 1 == n) {
+        writer_->write(batch);
+        batch.reports.clear();
+      }
+    }
+  }
+
+  // A query given as text through psql, formatted as runReport formats a file's rows.
+  std::vector<std::string> runSql(const std::string& sql) {
+    const auto path = "/tmp/webmon-sql-" + db_->name() + ".sql";
+    std::ofstream(path) << sql;
+    std::vector<std::string> lines;
+    const auto config = db_->config();
+    const auto result = testing::runCommand(
+        "PGPASSWORD=webmon psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
+        std::to_string(config.port) + " -U webmon -d " + config.db_name + " -f " + path + " 2>&1");
+    std::remove(path.c_str());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    std::istringstream stream(result.output);
+    for (std::string line; std::getline(stream, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
   }
 
   // Runs a report file through psql; one line per row, fields separated by '|'.
@@ -62,7 +133,9 @@ class SqlReportsTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::ScratchDatabase> db_;
+  std::unique_ptr<consumer::ReportWriter> writer_;
   std::unique_ptr<pqxx::connection> connection_;
+  std::int64_t next_offset_ = 0;
 };
 
 std::vector<std::string> fields(const std::string& line) {
@@ -224,6 +297,101 @@ TEST_F(SqlReportsTest, CertsExpiringListsEachUrlsLatestCertificateWithinTheWindo
   EXPECT_EQ(fields(rows[1])[0], "https://soon/");
   EXPECT_EQ(fields(rows[1])[2], "10");
   EXPECT_EQ(runReport("certs_expiring.sql", "-v days=30").size(), 3u);  // + later
+}
+
+// The same questions asked of the raw rows, over the same span (from the start of the UTC
+// hour now() - window falls in).
+const char* kRawUptime = R"(
+SELECT url, count(*), count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok),
+       round(100.0 * count(*) FILTER (WHERE ok) / count(*), 3), min(checked_at), max(checked_at)
+FROM reports WHERE checked_at >= date_trunc('hour', now() - interval '%s', 'UTC')
+GROUP BY url ORDER BY 5, url;)";
+const char* kRawUptimeByStatus = R"(
+SELECT url, count(*), count(*) FILTER (WHERE status = 'up'),
+       count(*) FILTER (WHERE status = 'degraded'), count(*) FILTER (WHERE status = 'down'),
+       round(100.0 * count(*) FILTER (WHERE status = 'up') / count(*), 3) AS u,
+       round(100.0 * count(*) FILTER (WHERE status = 'degraded') / count(*), 3) AS g,
+       round(100.0 * count(*) FILTER (WHERE status = 'down') / count(*), 3) AS d
+FROM reports WHERE checked_at >= date_trunc('hour', now() - interval '%s', 'UTC')
+GROUP BY url ORDER BY d DESC, g DESC, url;)";
+
+std::string withWindow(const char* sql, const std::string& window) {
+  std::string text = sql;
+  text.replace(text.find("%s"), 2, window);
+  return text;
+}
+
+TEST_F(SqlReportsTest, UptimeFromRollupsEqualsTheRawAnswerForAnyWindow) {
+  history(5, 40, 12'000);
+  for (const std::string window :
+       {"1 hour", "5 hours", "24 hours", "1 day 7 hours", "7 days", "30 days", "45 days"}) {
+    const auto rolled = runReport("uptime.sql", "-v window='" + window + "'");
+    if (window.find("day") != std::string::npos) {
+      EXPECT_EQ(rolled.size(), 5u) << window;  // every URL has probes in a day or more
+    }
+    EXPECT_EQ(rolled, runSql(withWindow(kRawUptime, window))) << window;
+    EXPECT_EQ(runReport("uptime_by_status.sql", "-v window='" + window + "'"),
+              runSql(withWindow(kRawUptimeByStatus, window)))
+        << window;
+  }
+}
+
+TEST_F(SqlReportsTest, LatencyDailyEstimatesWithinTheBucketAndCountsExactly) {
+  history(3, 10, 6'000);
+  const auto rows = runReport("latency_daily.sql", "-v days=5");
+  const auto exact = runSql(R"(
+SELECT url, (checked_at AT TIME ZONE 'UTC')::date AS day, count(*),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms),
+       round((avg(response_time_ms))::numeric, 1), round(max(response_time_ms)::numeric, 1)
+FROM reports
+WHERE ok AND (checked_at AT TIME ZONE 'UTC')::date > (now() AT TIME ZONE 'UTC')::date - 5
+GROUP BY 1, 2 ORDER BY 1, 2;)");
+  ASSERT_EQ(rows.size(), exact.size());
+  // Three URLs, today (which may have begun minutes ago) and the four days before.
+  ASSERT_GE(rows.size(), 3u * 4);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto got = fields(rows[i]);
+    const auto want = fields(exact[i]);
+    EXPECT_EQ(got[0], want[0]);
+    EXPECT_EQ(got[1], want[1]);
+    EXPECT_EQ(got[2], want[2]);  // probes that were up or degraded
+    EXPECT_EQ(got[6], want[4]);  // mean
+    EXPECT_EQ(got[7], want[5]);  // max
+    // The estimate lies in the bucket that holds the exact p95 (or on its bounds).
+    const double estimate = std::stod(got[4]), p95 = std::stod(want[3]);
+    const auto bucket = consumer::latencyBucket(p95);
+    const double lower = bucket == 0 ? 0 : consumer::kLatencyBoundsMs[bucket - 1];
+    const double upper = bucket < consumer::kLatencyBoundsMs.size()
+                             ? consumer::kLatencyBoundsMs[bucket]
+                             : consumer::kLatencyBoundsMs.back();
+    EXPECT_GE(estimate, lower - 0.05) << rows[i];
+    EXPECT_LE(estimate, upper + 0.05) << rows[i];
+  }
+}
+
+TEST_F(SqlReportsTest, WorstHoursListsTheHoursWithMostDowntimeFirst) {
+  // Half past the previous UTC hour, so the probes below share an hour whatever the time.
+  const auto into_hour =
+      std::chrono::system_clock::now().time_since_epoch() % std::chrono::hours(1);
+  const double base = std::chrono::duration<double, std::ratio<60>>(into_hour).count() + 30;
+  for (int i = 0; i < 3; ++i) probe("http://bad/", base + i * 0.1, false, 5);
+  probe("http://bad/", base + 0.5, true, 5);
+  probe("http://meh/", base + 1, false, 5);
+  probe("http://meh/", base + 1.1, true, 900, "degraded");
+  probe("http://fine/", base, true, 5);         // no downtime: not listed
+  probe("http://old/", 60 * 24 * 9, false, 5);  // before the 7-day window
+  const auto rows = runReport("worst_hours.sql");
+  ASSERT_EQ(rows.size(), 2u);
+  const auto bad = fields(rows[0]);
+  EXPECT_EQ(bad[0], "http://bad/");
+  EXPECT_EQ(bad[2], "4");
+  EXPECT_EQ(bad[3], "3");
+  EXPECT_EQ(bad[5], "25.000");
+  const auto meh = fields(rows[1]);
+  EXPECT_EQ(meh[0], "http://meh/");
+  EXPECT_EQ(meh[3], "1");
+  EXPECT_EQ(meh[4], "1");
+  EXPECT_EQ(runReport("worst_hours.sql", "-v top=1").size(), 1u);
 }
 
 }  // namespace
