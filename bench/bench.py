@@ -207,7 +207,7 @@ http {{
 
     def empty_tables(self):
         try:
-            self.sql("TRUNCATE reports, rejected_reports")
+            self.sql("TRUNCATE reports, rejected_reports, reports_hourly, reports_daily")
         except subprocess.CalledProcessError:
             pass  # the tables appear when the first consumer migrates
 
@@ -547,6 +547,74 @@ def scenario_ingest(lab, quick, batch, kind="dev"):
     return r
 
 
+def scenario_history(lab, quick):
+    """A 30-day uptime report for 10,000 URLs, from the rollups and from the raw rows, on a
+    generated history (one probe per URL per hour, every 3 hours in a quick run: the rollups
+    hold the same 24 rows per URL and day either way, the raw side is a lower bound of what a
+    real 10-second period would store), and what a million rows cost on disk."""
+    urls, step = 10_000, (3 if quick else 1)
+    lab.use_broker("dev", 1)  # the config names one; the consumer only migrates here
+    config = lab.write_config("history", 1, 60, 10)
+    subprocess.run([os.path.join(lab.build, "consumer/webmon-consumer"), "--config", config,
+                    "--migrate"], check=True, capture_output=True)
+    lab.empty_tables()
+    log(f"history: {urls:,} URLs, 30 days, a probe every {step} h per URL")
+    started = time.monotonic()
+    lab.sql("SELECT webmon_ensure_report_partition(current_date - d, 0) "
+            "FROM generate_series(-1, 31) AS d")
+    lab.sql(f"""
+        INSERT INTO reports (id, url, name, checked_at, ok, http_status, response_time_ms,
+                             error_kind, error_message, producer_id, schema_version,
+                             kafka_topic, kafka_partition, kafka_offset, status)
+        SELECT gen_random_uuid(), 'http://127.0.0.1:8080/u/' || u, 'u' || u,
+               date_trunc('hour', now()) - h * interval '1 hour' + (u % 3600) * interval '1 s',
+               (u + h) % 50 <> 0, CASE WHEN (u + h) % 50 <> 0 THEN 200 END,
+               ((u * 7 + h * 13) % 400) * 0.5,
+               CASE WHEN (u + h) % 50 = 0 THEN 'timeout' END,
+               CASE WHEN (u + h) % 50 = 0 THEN 'timed out' END, 'bench', 3, 'bench', 0, 0,
+               CASE WHEN (u + h) % 50 = 0 THEN 'down' WHEN (u + h) % 17 = 0 THEN 'degraded'
+                    ELSE 'up' END
+        FROM generate_series(0, {urls - 1}) AS u, generate_series(0, 30 * 24 - 1, {step}) AS h""")
+    # The rollups as the consumer would have left them (migration 009's backfill function).
+    lab.sql("SELECT webmon_rebuild_rollups()")
+    lab.sql("VACUUM ANALYZE reports, reports_hourly, reports_daily")
+    rows = int(lab.sql("SELECT count(*) FROM reports"))
+    hourly = int(lab.sql("SELECT count(*) FROM reports_hourly"))
+    log(f"  generated {rows:,} raw rows, {hourly:,} hourly rollup rows in "
+        f"{time.monotonic() - started:.0f} s")
+
+    def timed(query, runs):
+        times = []
+        for _ in range(runs):
+            out = lab.sql(f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) {query}")
+            times.append(float(re.search(r"Execution Time: ([0-9.]+) ms", out).group(1)))
+        return sorted(times)[len(times) // 2]
+
+    rollup_query = ("SELECT url, probes, up + degraded, down, "
+                    "round(100.0 * (up + degraded) / probes, 3) AS u "
+                    "FROM webmon_rollups_since(now() - interval '30 days') ORDER BY u, url")
+    raw_query = ("SELECT url, count(*), count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok), "
+                 "round(100.0 * count(*) FILTER (WHERE ok) / count(*), 3) AS u FROM reports "
+                 "WHERE checked_at >= date_trunc('hour', now() - interval '30 days', 'UTC') "
+                 "GROUP BY url ORDER BY u, url")
+    same = lab.sql(f"SELECT count(*) FROM (({rollup_query}) EXCEPT ({raw_query})) AS d")
+    r = {"urls": urls, "rows": rows, "hourly": hourly,
+         "rollup_ms": timed(rollup_query, 5), "raw_ms": timed(raw_query, 3),
+         "differences": int(same)}
+    sizes = lab.sql("SELECT (SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+                    "WHERE inhparent = 'reports'::regclass), "
+                    "pg_total_relation_size('reports_hourly')").split("|")
+    r["raw_mb_per_million"] = int(sizes[0]) / rows * 1e6 / 2**20
+    r["hourly_mb_per_million"] = int(sizes[1]) / hourly * 1e6 / 2**20
+    log(f"  30-day uptime of {urls:,} URLs: rollups {r['rollup_ms']:.0f} ms, raw rows "
+        f"{r['raw_ms']:.0f} ms ({r['raw_ms'] / r['rollup_ms']:.0f}x); answers differ in "
+        f"{r['differences']} rows; {r['raw_mb_per_million']:.0f} MB per million raw rows, "
+        f"{r['hourly_mb_per_million']:.0f} MB per million hourly rows")
+    lab.empty_tables()
+    return r
+
+
+
 def scenario_end_to_end(lab, quick, kind="dev"):
     urls, period = 4_000, 2
     seconds = 10 if quick else 60
@@ -665,6 +733,13 @@ def table(results, quick, wrk_rate):
                      f"p50 {e['p50_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms, max "
                      f"{e['max_ms']:.0f} ms ({e['rate']:,.0f} rows/s)",
                      verdict(e["p99_ms"] < 1000)))
+    h = results.get("history")
+    if h:
+        rows.append((f"30-day uptime report, {h['urls']:,} URLs", "< 250 ms from rollups",
+                     f"rollups {h['rollup_ms']:.0f} ms, raw rows ({h['rows']:,}) "
+                     f"{h['raw_ms']:.0f} ms, same answer ({h['differences']} rows differ); "
+                     f"{h['raw_mb_per_million']:.0f} MB per million raw rows",
+                     verdict(h["rollup_ms"] < 250 and h["differences"] == 0)))
     rl = results.get("reload")
     if rl:
         still, edited = rl["still"], rl["edited"]
@@ -722,8 +797,8 @@ def table(results, quick, wrk_rate):
     return "\n".join(lines)
 
 
-SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "e2e", "kafka_down", "names_12k",
-             "names_60k", "names_100k"]
+SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "history", "e2e", "kafka_down",
+             "names_12k", "names_60k", "names_100k"]
 
 
 def main():
@@ -767,6 +842,7 @@ def main():
             "reload": lambda: scenario_reload(lab, args.quick),
             "memory": lambda: scenario_memory(lab, args.quick),
             "ingest": lambda: scenario_ingest(lab, args.quick, args.ingest_batch),
+            "history": lambda: scenario_history(lab, args.quick),
             "e2e": lambda: scenario_end_to_end(lab, args.quick),
             "ingest_real": lambda: scenario_ingest(lab, args.quick, args.ingest_batch, "real"),
             "e2e_real": lambda: scenario_end_to_end(lab, args.quick, "real"),

@@ -57,10 +57,14 @@ std::optional<Config> loadConfigOrExplain(const std::string& path, const std::st
 }
 
 void printConfigSummary(const Config& config, const std::string& path) {
+  auto days = [](int n) { return n == 0 ? std::string("for ever") : std::to_string(n) + " days"; };
   std::cout << path << ": valid\n"
             << "  kafka: " << config.kafka.bootstrapList() << " topic " << config.kafka.topic
             << "\n"
             << "  db: " << config.db.describe() << "\n"
+            << "  retention: reports " << days(config.retention.reports_days) << ", hourly "
+            << days(config.retention.hourly_days) << ", daily " << days(config.retention.daily_days)
+            << "\n"
             << "  monitored_urls: " << config.monitored_urls.size() << "\n";
 }
 

@@ -115,9 +115,11 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
     root.failWithoutValue("the configuration must be a JSON object");
     problems.throwIfAny();
   }
-  root.rejectUnknownKeys({"kafka", "db", "monitored_urls", "logging", "producer", "consumer"});
+  root.rejectUnknownKeys(
+      {"kafka", "db", "retention", "monitored_urls", "logging", "producer", "consumer"});
   readKafka(root.field("kafka"), env, config.kafka);
   readDb(root.field("db"), env, config.db);
+  readRetention(root.field("retention"), config.retention);
   readUrls(root.field("monitored_urls"), config.monitored_urls);
   readLogging(root.field("logging"), config.logging);
   readProducer(root.field("producer"), config.producer);

@@ -144,9 +144,19 @@ struct ConsumerConfig {
   bool operator==(const ConsumerConfig&) const = default;
 };
 
+/// How long history is kept, in days; 0: for ever. The consumer drops what is older every
+/// hour: whole days of raw reports (their partitions), and rollup rows.
+struct RetentionConfig {
+  int reports_days = 30;  // reports: raw rows, the detail of every probe
+  int hourly_days = 90;   // reports_hourly
+  int daily_days = 0;     // reports_daily
+  bool operator==(const RetentionConfig&) const = default;
+};
+
 struct Config {
   KafkaConfig kafka;
   DbConfig db;
+  RetentionConfig retention;
   std::vector<MonitoredUrl> monitored_urls;
   LoggingConfig logging;
   ProducerConfig producer;

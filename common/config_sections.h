@@ -13,6 +13,7 @@ namespace webmon::common::config_sections {
 
 void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out);  // kafka.cpp
 void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out);        // db.cpp
+void readRetention(const ConfigReader& node, RetentionConfig& out);                // retention.cpp
 void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out);           // urls.cpp
 void readLogging(const ConfigReader& node, LoggingConfig& out);  // services.cpp, the three
 void readProducer(const ConfigReader& node, ProducerConfig& out);

@@ -7,6 +7,7 @@
 #include "common/backoff.h"
 #include "common/status_server.h"
 #include "consumer/consumer_metrics.h"
+#include "consumer/history_retention.h"
 #include "consumer/kafka_reader.h"
 #include "consumer/report_writer.h"
 
@@ -62,7 +63,7 @@ void ConsumerService::waitForSchema(ReportWriter& writer, common::Backoff& backo
 }
 
 ConsumerTotals ConsumerService::run() {
-  ReportWriter writer(config_.db);
+  ReportWriter writer(config_.db, config_.retention.reports_days);
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
   common::metrics::Registry registry;
   ConsumerMetrics metrics(registry);
@@ -80,6 +81,7 @@ ConsumerTotals ConsumerService::run() {
 
   waitForSchema(writer, backoff, metrics, loop_heartbeat);
   if (shutdown_.requested()) return {};
+  RetentionSchedule retention(config_.db, config_.retention);
 
   KafkaReader reader(config_.kafka, config_.consumer, metrics.kafka_down);
   // The lag sampler reads `reader`, declared after `status`: stop serving before the reader

@@ -86,7 +86,7 @@ std::vector<const ReportRecord*> insertReports(pqxx::transaction_base& tx,
   std::unordered_multiset<std::string> inserted;
   for (const auto& row :
        tx.exec("INSERT INTO reports (" + columnList() + ") SELECT " + columnList() + " FROM " +
-               kStagingTable + " ON CONFLICT (id) DO NOTHING RETURNING id::text")) {
+               kStagingTable + " ON CONFLICT (id, checked_at) DO NOTHING RETURNING id::text")) {
     inserted.insert(row[0].as<std::string>());
   }
   result.inserted += inserted.size();
@@ -238,8 +238,8 @@ std::string tlsHint(const std::string& libpq_message) {
 
 }  // namespace
 
-ReportWriter::ReportWriter(common::DbConfig config)
-    : config_(std::move(config)), where_(config_.describe()) {}
+ReportWriter::ReportWriter(common::DbConfig config, int keep_report_days)
+    : config_(std::move(config)), where_(config_.describe()), partitions_(keep_report_days) {}
 
 pqxx::connection& ReportWriter::connection() {
   if (connection_ && connection_->is_open()) return *connection_;
@@ -306,12 +306,20 @@ WriteResult ReportWriter::writeIsolatingRefused(const DecodedBatch& batch) {
 
 WriteResult ReportWriter::write(const DecodedBatch& batch) {
   try {
+    std::vector<RejectedRecord> set_aside;  // reports of days without a partition
+    const auto refused_days = partitions_.ensure(connection(), batch);
+    const DecodedBatch storable =
+        refused_days.empty() ? DecodedBatch{} : withoutDays(batch, refused_days, set_aside);
+    const DecodedBatch& to_write = refused_days.empty() ? batch : storable;
+    WriteResult result;
     try {
-      return writeAll(batch);
+      result = writeAll(to_write);
     } catch (const pqxx::sql_error& error) {
       if (!isRefusedData(error)) throw;
+      result = writeIsolatingRefused(to_write);
     }
-    return writeIsolatingRefused(batch);
+    result.refused.insert(result.refused.end(), set_aside.begin(), set_aside.end());
+    return result;
   } catch (const WriteFailed&) {
     throw;
   } catch (const pqxx::in_doubt_error& error) {

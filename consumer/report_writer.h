@@ -9,13 +9,16 @@
 #include "common/config.h"
 #include "consumer/batch_endpoints.h"
 #include "consumer/decoded_batch.h"
+#include "consumer/report_partitions.h"
 #include "consumer/write_result.h"
 
 namespace webmon::consumer {
 
 class ReportWriter final : public BatchStore {
  public:
-  explicit ReportWriter(common::DbConfig config);
+  /// `keep_report_days`: retention.reports_days; reports of older days are set aside in
+  /// rejected_reports (their day's partition is gone). 0 keeps every day.
+  explicit ReportWriter(common::DbConfig config, int keep_report_days = 0);
 
   /// Connects if not connected (and applies pending migrations if asked to).
   /// Throws WriteFailed when the database cannot be reached.
@@ -40,6 +43,7 @@ class ReportWriter final : public BatchStore {
   common::DbConfig config_;
   std::string where_;  // for messages: no password
   std::unique_ptr<pqxx::connection> connection_;
+  ReportPartitions partitions_;
   bool staging_ready_ = false;  // the connection's temporary staging table exists
 };
 

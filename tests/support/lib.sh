@@ -59,6 +59,7 @@ start_postgres() {
 stop_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" stop "$work/pg"; }
 restart_postgres() { "$WEBMON_SOURCE_DIR/scripts/pg-throwaway.sh" restart "$work/pg"; }
 sql() { PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p "$pg_port" -U webmon -d webmon -v ON_ERROR_STOP=1 -c "$1"; }
+sql_file() { PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p "$pg_port" -U webmon -d webmon -v ON_ERROR_STOP=1 -f "$1"; }
 rows() { sql "SELECT count(*) FROM reports" 2>/dev/null || echo 0; }
 rows_above() { (($(rows) > $1)); }  # wait_until 30 rows_above 20
 
@@ -168,7 +169,7 @@ topic_ids() {
 
 # check_exact EXPECTED: rows == EXPECTED and every id on the topic is in PostgreSQL once.
 check_exact() {
-  local expected=$1 stored distinct on_topic unique_on_topic missing
+  local expected=$1 stored distinct on_topic unique_on_topic missing rolled_up rollup_mismatches
   wait_until 60 bash -c "[[ \$(PGPASSWORD=webmon psql -X -q -A -t -h 127.0.0.1 -p $pg_port -U webmon -d webmon -c 'SELECT count(*) FROM reports' 2>/dev/null || echo 0) -ge $expected ]]" || true
   topic_ids >"$work/topic_ids"
   sql "SELECT id::text FROM reports ORDER BY 1" >"$work/row_ids"
@@ -177,9 +178,16 @@ check_exact() {
   on_topic=$(wc -l <"$work/topic_ids")
   unique_on_topic=$(sort -u "$work/topic_ids" | wc -l)
   missing=$(comm -23 <(sort -u "$work/topic_ids") "$work/row_ids" | wc -l)
+  # The rollups count every stored row once, whatever the fault (tests/support/rollups_vs_raw.sql
+  # compares each (url, hour) and (url, day) with the raw rows).
+  rolled_up=$(sql "SELECT coalesce(sum(probes), 0) FROM reports_hourly")
+  rollup_mismatches=$(sql_file "$WEBMON_SOURCE_DIR/tests/support/rollups_vs_raw.sql")
   echo "expected=$expected rows=$stored lost=$((expected - stored)) duplicated=$((stored - distinct))" \
-    "topic_messages=$on_topic topic_unique_ids=$unique_on_topic on_topic_not_in_db=$missing"
+    "topic_messages=$on_topic topic_unique_ids=$unique_on_topic on_topic_not_in_db=$missing" \
+    "rolled_up=$rolled_up rollup_mismatches=$rollup_mismatches"
   ((stored == expected)) || fail "expected exactly $expected rows, found $stored"
   ((stored == distinct)) || fail "duplicate rows"
   ((missing == 0)) || fail "$missing reports on the topic never reached PostgreSQL"
+  ((rolled_up == stored)) || fail "the hourly rollups count $rolled_up probes, the table holds $stored rows"
+  ((rollup_mismatches == 0)) || fail "$rollup_mismatches rollup rows disagree with the raw rows"
 }

@@ -136,6 +136,40 @@ TEST(Config, CreateTopicRulesNameTheirPath) {
               ElementsAre(HasSubstr("must be a string, whole number or boolean")));
 }
 
+TEST(Config, RetentionHasDefaultsAndTakesDaysWithZeroForEver) {
+  const Config defaults = parseConfig(kMinimal, noEnvironment());
+  EXPECT_EQ(defaults.retention.reports_days, 30);
+  EXPECT_EQ(defaults.retention.hourly_days, 90);
+  EXPECT_EQ(defaults.retention.daily_days, 0);
+  const Config config = parseConfig(
+      R"({"kafka": {"bootstrap_servers": ["k:9092"]}, "monitored_urls": [],
+          "retention": {"reports_days": 7, "hourly_days": 0, "daily_days": 0}})",
+      noEnvironment());
+  EXPECT_EQ(config.retention.reports_days, 7);
+  EXPECT_EQ(config.retention.hourly_days, 0);
+}
+
+TEST(Config, RetentionRulesNameTheirPath) {
+  auto retention = [](const std::string& section) {
+    return problemsOf(
+        R"({"kafka": {"bootstrap_servers": ["k:9092"]}, "monitored_urls": [], "retention": )" +
+        section + "}");
+  };
+  EXPECT_THAT(retention(R"({"reports_days": 120})"),
+              ElementsAre(HasSubstr("retention.reports_days: retention.hourly_days (90) must be 0 "
+                                    "(for ever) or at least retention.reports_days (120)")));
+  EXPECT_THAT(retention(R"({"reports_days": 60})"), ElementsAre());
+  EXPECT_THAT(retention(R"({"hourly_days": 100, "daily_days": 30})"),
+              ElementsAre(HasSubstr("retention.daily_days: retention.daily_days (30) must be 0")));
+  EXPECT_THAT(
+      retention(R"({"reports_days": 0})"),  // raw rows for ever: the rollups too
+      ElementsAre(HasSubstr("retention.reports_days: retention.hourly_days (90) must be 0 "
+                            "(for ever) or at least retention.reports_days (0: for ever)")));
+  EXPECT_THAT(retention(R"({"reports_days": -1})"),
+              ElementsAre(HasSubstr("retention.reports_days")));
+  EXPECT_THAT(retention(R"({"raw_days": 3})"), ElementsAre(HasSubstr("retention.raw_days")));
+}
+
 TEST(Config, ProbeUrlsKnowTheirHostAndPort) {
   const Config config = parseConfig(R"({"kafka": {"bootstrap_servers": ["k:9092"]},
     "monitored_urls": [{"url": "http://Example.test/a"}, {"url": "https://user:pw@example.test/"},

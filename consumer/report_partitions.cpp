@@ -1,0 +1,69 @@
+#include "consumer/report_partitions.h"
+
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+namespace webmon::consumer {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::string dateText(std::int64_t day) {
+  return common::formatRfc3339(common::SystemTime(std::chrono::milliseconds(day * kDayMs)))
+      .substr(0, 10);
+}
+
+}  // namespace
+
+std::int64_t ReportPartitions::dayOf(const common::ProbeReport& report) {
+  const auto ms = report.checked_at.time_since_epoch().count();
+  return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+}
+
+std::map<std::int64_t, std::string> ReportPartitions::ensure(pqxx::connection& connection,
+                                                             const DecodedBatch& batch) {
+  std::set<std::int64_t> unknown;
+  for (const auto& record : batch.reports) {
+    const auto day = dayOf(record.report);
+    if (ready_.count(day) == 0) unknown.insert(day);
+  }
+  std::map<std::int64_t, std::string> refused;
+  if (unknown.empty()) return refused;  // the common case: no round trip at all
+  pqxx::work tx(connection, "webmon-partitions");
+  // Creating a partition locks reports briefly; behind a long query it would hold every
+  // insert up. A timeout makes it a failed batch, retried with back-off.
+  tx.exec("SET LOCAL lock_timeout = '10s'");
+  for (const auto day : unknown) {
+    const auto row = tx.exec1("SELECT webmon_ensure_report_partition(" + tx.quote(dateText(day)) +
+                              "::date, " + std::to_string(keep_days_) + ")");
+    if (row[0].is_null()) {
+      ready_.insert(day);
+    } else {
+      refused.emplace(day, row[0].as<std::string>());
+    }
+  }
+  tx.commit();
+  return refused;
+}
+
+DecodedBatch withoutDays(const DecodedBatch& batch,
+                         const std::map<std::int64_t, std::string>& refused_days,
+                         std::vector<RejectedRecord>& set_aside) {
+  DecodedBatch kept;
+  kept.rejected = batch.rejected;
+  for (const auto& record : batch.reports) {
+    const auto refused = refused_days.find(ReportPartitions::dayOf(record.report));
+    if (refused == refused_days.end()) {
+      kept.reports.push_back(record);
+      continue;
+    }
+    set_aside.push_back(
+        {record.position,
+         record.raw.empty() ? common::encodeReport(record.report) : std::string(record.raw),
+         refused->second});
+    kept.rejected.push_back(set_aside.back());
+  }
+  return kept;
+}
+
+}  // namespace webmon::consumer
