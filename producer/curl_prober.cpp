@@ -3,109 +3,14 @@
 #include <curl/curl.h>
 
 #include <cstring>
-#include <ctime>
 #include <stdexcept>
-#include <string_view>
 #include <unordered_map>
 
+#include "producer/curl_options.h"
+#include "producer/curl_transfer.h"
 #include "producer/host_resolver.h"
 
 namespace webmon::producer {
-namespace {
-
-struct CurlEasyDeleter {
-  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-struct CurlMultiDeleter {
-  void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
-};
-using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
-
-// Most probes only need to know the transfer completed: the body is not kept.
-size_t discardBody(char*, size_t size, size_t count, void*) { return size * count; }
-
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
-
-// libcurl (OpenSSL) describes each certificate as "Name:value" lines; the server's own
-// certificate comes first, and its "Expire date" reads like "Dec 31 00:00:00 2099 GMT".
-std::optional<common::SystemTime> leafCertificateExpiry(CURL* easy) {
-  curl_certinfo* info = nullptr;
-  if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
-      info->num_of_certs < 1) {
-    return std::nullopt;
-  }
-  constexpr std::string_view kPrefix = "Expire date:";
-  for (curl_slist* line = info->certinfo[0]; line != nullptr; line = line->next) {
-    const std::string_view text(line->data);
-    if (text.substr(0, kPrefix.size()) != kPrefix) continue;
-    std::tm parts{};
-    const std::string value(text.substr(kPrefix.size()));
-    const char* end = strptime(value.c_str(), "%b %d %H:%M:%S %Y GMT", &parts);
-    if (end == nullptr) return std::nullopt;
-    return common::SystemTime(std::chrono::seconds(timegm(&parts)));
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-// One probe in flight. It owns its easy handle until the probe finishes.
-struct Transfer {
-  ProbeStart start;
-  CurlEasyPtr easy;
-  CurlSlistPtr headers;  // the URL's request headers; libcurl reads them until the end
-  std::string body;      // the start of the response body, for a `regexp` check
-  std::size_t body_limit = 0;
-  std::string connect_url;  // tcp and tls probes: the URL libcurl connects to
-  // With a ResolvedHost: the addresses for libcurl (CURLOPT_RESOLVE, read when the transfer
-  // begins), "host:port" as libcurl's DNS cache knows it, and the time the lookup took.
-  CurlSlistPtr resolve;
-  std::string resolve_key;
-  double lookup_ms = 0;
-  std::optional<bool> dns_cached;
-  bool body_truncated = false;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  // tcp and tls probes with `send` or `regexp`: once connected, the exchange runs on the
-  // connection libcurl made (curl_easy_send/recv), with the socket in our poll.
-  bool conversing = false;
-  curl_socket_t socket = CURL_SOCKET_BAD;
-  std::size_t sent = 0;
-  ProbeScheduler::TimePoint deadline;
-  double first_byte_ms = 0;  // from the start, when the server's first byte arrived
-  std::string failure;       // why the exchange failed, when it did
-};
-
-namespace {
-
-// Keeps at most body_limit bytes, then stops the transfer: only a bounded prefix is ever
-// read, however large (or endless) the body. Returning less than given makes libcurl end the
-// transfer with CURLE_WRITE_ERROR, which finish() knows to be this.
-void appendLine(CurlSlistPtr& list, const std::string& line) {
-  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-  if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
-  list.release();  // now owned through `appended`
-  list.reset(appended);
-}
-
-size_t keepBodyPrefix(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const std::size_t length = size * count;
-  const std::size_t room = transfer->body_limit - transfer->body.size();
-  if (length <= room) {
-    transfer->body.append(data, length);
-    return length;
-  }
-  transfer->body.append(data, room);
-  transfer->body_truncated = true;
-  return 0;
-}
-
-}  // namespace
 
 struct CurlProber::Impl {
   std::string user_agent;
@@ -302,103 +207,6 @@ struct CurlProber::Impl {
     transfers.erase(transfer);
   }
 };
-
-namespace {
-
-// Sets options on one easy handle and keeps the first one libcurl refused (built without a
-// feature, out of memory, a value over its limits): that probe fails with the option named,
-// rather than probing with settings nobody asked for.
-class EasyOptions {
- public:
-  explicit EasyOptions(CURL* easy) : easy_(easy) {}
-  template <typename Value>
-  void set(CURLoption option, Value value) {
-    const CURLcode code = curl_easy_setopt(easy_, option, value);
-    if (code != CURLE_OK && refused_ == CURLE_OK) {
-      refused_ = code;
-      refused_option_ = option;
-    }
-  }
-  CURLcode refused() const noexcept { return refused_; }
-  std::string describeRefusal() const {
-    const curl_easyoption* option = curl_easy_option_by_id(refused_option_);
-    return std::string("libcurl refused option CURLOPT_") +
-           (option != nullptr ? option->name : "?") + ": " + curl_easy_strerror(refused_);
-  }
-
- private:
-  CURL* easy_;
-  CURLcode refused_ = CURLE_OK;
-  CURLoption refused_option_{};
-};
-
-// What to connect to: the URL (tcp:// and tls:// as the http(s):// libcurl knows), and for
-// how long.
-void setTarget(EasyOptions& options, Transfer& transfer, const common::MonitoredUrl& url,
-               double lookup_ms) {
-  if (url.type == common::ProbeType::Http) {
-    options.set(CURLOPT_URL, url.url.c_str());
-  } else {
-    // tcp://host:port and tls://host:port: libcurl connects (and, for tls, completes and
-    // verifies the handshake) to the same host and port as http(s):// would, then stops.
-    const bool tls = url.type == common::ProbeType::Tls;
-    transfer.connect_url = (tls ? "https" : "http") + url.url.substr(3);
-    options.set(CURLOPT_URL, transfer.connect_url.c_str());
-    options.set(CURLOPT_CONNECT_ONLY, 1L);
-  }
-  options.set(CURLOPT_PROTOCOLS_STR, "http,https");
-  options.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  // The timeout is a hard cap on the whole probe, our lookup included; connecting may use all
-  // of what is left.
-  const long left_ms =
-      std::max(1L, static_cast<long>(static_cast<double>(url.timeout.count()) - lookup_ms));
-  options.set(CURLOPT_TIMEOUT_MS, left_ms);
-  options.set(CURLOPT_CONNECTTIMEOUT_MS, left_ms);
-  options.set(CURLOPT_FOLLOWLOCATION, url.follow_redirects ? 1L : 0L);
-  options.set(CURLOPT_MAXREDIRS, static_cast<long>(url.max_redirects));
-  options.set(CURLOPT_NOSIGNAL, 1L);
-}
-
-// Certificates: a private CA, the expiry for the report, verification.
-void setTls(EasyOptions& options, const common::MonitoredUrl& url) {
-  // A private CA for internal services; otherwise libcurl's default bundle.
-  if (!url.ca_file.empty()) options.set(CURLOPT_CAINFO, url.ca_file.c_str());
-  // The certificate's expiry goes into the report; only https has one.
-  if (url.url.compare(0, 8, "https://") == 0 || url.type == common::ProbeType::Tls) {
-    options.set(CURLOPT_CERTINFO, 1L);
-  }
-  if (!url.verify_tls) {
-    options.set(CURLOPT_SSL_VERIFYPEER, 0L);
-    options.set(CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-}
-
-// The request: method, body, headers, and where the response body goes.
-void setRequest(EasyOptions& options, Transfer& transfer, const common::MonitoredUrl& url) {
-  if (url.method == "HEAD") {
-    options.set(CURLOPT_NOBODY, 1L);
-  } else if (url.method != "GET") {
-    options.set(CURLOPT_CUSTOMREQUEST, url.method.c_str());
-  }
-  if (!url.body.empty()) {
-    // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
-    options.set(CURLOPT_POSTFIELDS, url.body.c_str());
-    options.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
-  }
-  for (const auto& [name, value] : url.headers) {
-    appendLine(transfer.headers, name + ": " + value);
-  }
-  if (transfer.headers) options.set(CURLOPT_HTTPHEADER, transfer.headers.get());
-  if (url.regexp) {
-    transfer.body_limit = url.max_body_bytes;
-    options.set(CURLOPT_WRITEFUNCTION, keepBodyPrefix);
-    options.set(CURLOPT_WRITEDATA, &transfer);
-  } else {
-    options.set(CURLOPT_WRITEFUNCTION, discardBody);
-  }
-}
-
-}  // namespace
 
 void CurlProber::Impl::start(std::unique_ptr<Transfer> transfer, const ResolvedHost* resolved) {
   const common::MonitoredUrl& url = *transfer->start.url;
