@@ -28,10 +28,9 @@ build() {  # build TARGET SOURCES...
 build report_decoder "$root/tests/fuzz/report_decoder_fuzz.cpp" "$root/common/probe_report.cpp" \
   "$root/common/report_fields.cpp" "$root/common/json_field.cpp" "$root/common/copy_row.cpp" \
   "$root/common/utf8.cpp" -lfmt
-build config_loader "$root/tests/fuzz/config_loader_fuzz.cpp" "$root/common/config.cpp" \
-  "$root/common/config_db.cpp" "$root/common/config_kafka.cpp" "$root/common/config_services.cpp" \
-  "$root/common/config_urls.cpp" "$root/common/probe_url.cpp" "$root/common/config_reader.cpp" \
-  "$root/common/utf8.cpp" "$root/common/regexp.cpp"
+# The config reader is every common/config*.cpp (one file per section, more to come).
+build config_loader "$root/tests/fuzz/config_loader_fuzz.cpp" "$root"/common/config*.cpp \
+  "$root/common/probe_url.cpp" "$root/common/utf8.cpp" "$root/common/regexp.cpp"
 build dns_answer "$root/tests/fuzz/dns_answer_fuzz.cpp" "$root/producer/dns_answers.cpp" \
   "$root/common/utf8.cpp" -lcares
 
