@@ -3,21 +3,12 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "consumer/utc_periods.h"
+
 namespace webmon::consumer {
-namespace {
-
-constexpr std::int64_t kDayMs = 86'400'000;
-
-std::string dateText(std::int64_t day) {
-  return common::formatRfc3339(common::SystemTime(std::chrono::milliseconds(day * kDayMs)))
-      .substr(0, 10);
-}
-
-}  // namespace
 
 std::int64_t ReportPartitions::dayOf(const common::ProbeReport& report) {
-  const auto ms = report.checked_at.time_since_epoch().count();
-  return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+  return periodOf(report.checked_at, kDayMs);
 }
 
 std::map<std::int64_t, std::string> ReportPartitions::ensure(pqxx::connection& connection,

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <pqxx/stream_to>
 
+#include "consumer/utc_periods.h"
+
 namespace webmon::consumer {
 namespace {
-
-constexpr std::int64_t kHourMs = 3'600'000;
-constexpr std::int64_t kDayMs = 24 * kHourMs;
 
 // The columns both rollup tables share after their time key.
 constexpr std::array<std::string_view, 11> kValueColumns = {"probes",
@@ -32,12 +31,6 @@ struct Table {
 constexpr Table kHourly{"reports_hourly", "webmon_hourly_staging", "hour"};
 constexpr Table kDaily{"reports_daily", "webmon_daily_staging", "day"};
 
-std::int64_t floorDiv(std::int64_t value, std::int64_t unit) {
-  return value >= 0 ? value / unit : -((-value + unit - 1) / unit);
-}
-
-std::int64_t epochMs(common::SystemTime time) { return time.time_since_epoch().count(); }
-
 std::string text(double value) { return fmt::format("{}", value); }
 
 std::string bucketsText(const Rollup& rollup) {
@@ -56,11 +49,7 @@ std::vector<std::string> columns(const Table& table) {
 
 // The key as PostgreSQL reads it: an hour as a UTC timestamp, a day as a date.
 std::string keyText(const Table& table, std::int64_t units) {
-  if (&table == &kHourly) {
-    return common::formatRfc3339(common::SystemTime(std::chrono::milliseconds(units * kHourMs)));
-  }
-  return common::formatRfc3339(common::SystemTime(std::chrono::milliseconds(units * kDayMs)))
-      .substr(0, 10);
+  return &table == &kHourly ? periodStartText(units, kHourMs) : dateText(units);
 }
 
 void copyRollups(pqxx::transaction_base& tx, const Table& table,
@@ -140,9 +129,8 @@ void Rollup::add(const common::ProbeReport& report) {
 }
 
 void BatchRollups::add(const common::ProbeReport& report) {
-  const auto ms = epochMs(report.checked_at);
-  hourly_[{report.url, floorDiv(ms, kHourMs)}].add(report);
-  daily_[{report.url, floorDiv(ms, kDayMs)}].add(report);
+  hourly_[{report.url, periodOf(report.checked_at, kHourMs)}].add(report);
+  daily_[{report.url, periodOf(report.checked_at, kDayMs)}].add(report);
 }
 
 void BatchRollups::createStagingTables(pqxx::transaction_base& tx) {
