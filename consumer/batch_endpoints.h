@@ -4,6 +4,9 @@
 // ones in their place.
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "consumer/decoded_batch.h"
@@ -24,6 +27,17 @@ class BatchSource {
   virtual void checkBrokers() = 0;
   /// Leaves the group cleanly.
   virtual void close() = 0;
+
+  /// The offsets a partition holds now: [low, high), asked of its leader. nullopt if it
+  /// cannot be told (the broker does not answer).
+  struct LogRange {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+  };
+  virtual std::optional<LogRange> logRange(const std::string& topic, std::int32_t partition) = 0;
+  /// Reads `partition` again from `offset`, if it is still assigned to this consumer; what was
+  /// fetched of it before is dropped.
+  virtual void rewind(const std::string& topic, std::int32_t partition, std::int64_t offset) = 0;
 };
 
 class BatchStore {
@@ -32,6 +46,10 @@ class BatchStore {
   /// Stores the whole batch in one transaction; throws WriteFailed when nothing of it was
   /// stored and it may be tried again.
   virtual WriteResult write(const DecodedBatch& batch) = 0;
+  /// Moves the offset stored for a partition from `from` to `to`, if it is still `from`
+  /// (returns false if it was not, or the database cannot be reached).
+  virtual bool moveStoredOffset(const std::string& topic, std::int32_t partition, std::int64_t from,
+                                std::int64_t to) = 0;
 };
 
 }  // namespace webmon::consumer

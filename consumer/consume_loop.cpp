@@ -80,14 +80,25 @@ void ConsumeLoop::handOver(std::vector<ConsumedMessage> messages) {
     spdlog::warn("rejected message {}/{}@{}: {}", rejected.position.topic,
                  rejected.position.partition, rejected.position.offset, rejected.reason);
   }
-  settle();
+  const auto rewound = settle();
+  if (!rewound.empty()) {
+    // Read before those partitions were rewound: their messages come again from the stored
+    // offset, and must not be written from here as well.
+    std::erase_if(next->messages, [&rewound](const ConsumedMessage& message) {
+      return rewound.count({message.position.topic, message.position.partition}) != 0;
+    });
+    if (next->messages.empty()) return;
+    next->batch = decodeBatch(next->messages);
+  }
   const PendingBatch* batch = next.get();
   next->outcome = std::async(std::launch::async, [this, batch] { return storeUntilDone(*batch); });
   pending_ = std::move(next);
 }
 
-void ConsumeLoop::settle() {
-  if (!pending_) return;
+// Returns the partitions rewound because the database did not take them from the batch.
+ConsumeLoop::PartitionKeys ConsumeLoop::settle() {
+  PartitionKeys rewound;
+  if (!pending_) return rewound;
   const auto wait_start = clock_.steady();
   // Waiting on the writer is not a stalled loop (/healthz judges the writer by itself).
   while (pending_->outcome.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
@@ -100,15 +111,68 @@ void ConsumeLoop::settle() {
   totals_.failed_attempts += outcome.failed_attempts;
   if (outcome.stored) {
     count(outcome);
-    auto& metrics = parts_.metrics;
-    metrics.commit_running.set(commit_start);
-    const bool committed = parts_.source.commit(pending_->messages);
-    metrics.commit_running.clear();
-    if (!committed) metrics.commit_failures.inc();
-    metrics.commit_seconds.observe(Seconds(clock_.steady() - commit_start).count());
+    auto& messages = pending_->messages;
+    for (const auto& m : outcome.result.mismatched) rewound.insert({m.topic, m.partition});
+    // Kafka's offsets follow what was stored: not those of partitions the database refused.
+    std::erase_if(messages, [&rewound](const ConsumedMessage& message) {
+      return rewound.count({message.position.topic, message.position.partition}) != 0;
+    });
+    if (!messages.empty()) {
+      auto& metrics = parts_.metrics;
+      metrics.commit_running.set(commit_start);
+      const bool committed = parts_.source.commit(messages);
+      metrics.commit_running.clear();
+      if (!committed) metrics.commit_failures.inc();
+      metrics.commit_seconds.observe(Seconds(clock_.steady() - commit_start).count());
+    }
+    realign(outcome.result.mismatched);
   }
   times_.commit += clock_.steady() - commit_start;
   pending_.reset();
+  return rewound;
+}
+
+// A partition of the batch did not start at its stored offset. Usually the range is stored
+// already (another consumer had the partition, or the batch was read before a rebalance),
+// and the partition is read again from the stored offset. If the stored offset is not in the
+// partition any more (Kafka's retention deleted what was never stored, or the topic was
+// created anew), waiting cannot help: the stored offset moves to the partition's start, loudly.
+void ConsumeLoop::realign(const std::vector<OffsetMismatch>& mismatched) {
+  for (const auto& m : mismatched) {
+    parts_.metrics.offset_mismatches.inc();
+    const std::string where = m.topic + "/" + std::to_string(m.partition);
+    if (m.stored_next < 0) {  // its row was deleted: the next batch starts it afresh
+      parts_.source.rewind(m.topic, m.partition, m.batch_first);
+      continue;
+    }
+    std::int64_t resume = m.stored_next;
+    const auto range = parts_.source.logRange(m.topic, m.partition);
+    const bool outside = range && (m.stored_next < range->low || m.stored_next > range->high);
+    if (outside && parts_.store.moveStoredOffset(m.topic, m.partition, m.stored_next, range->low)) {
+      if (m.stored_next < range->low) {
+        spdlog::error(
+            "{}: offsets {}..{} were deleted by Kafka's retention before they were stored ({} "
+            "messages lost); storing from offset {} on. Keep the topic's retention.ms longer "
+            "than the longest database outage",
+            where, m.stored_next, range->low - 1, range->low - m.stored_next, range->low);
+      } else {
+        spdlog::error(
+            "{}: the partition ends at offset {}, before the stored offset {}: the topic was "
+            "created anew; storing it from offset {} on",
+            where, range->high, m.stored_next, range->low);
+      }
+      resume = range->low;
+    } else {
+      spdlog::warn(
+          "{}: batch from offset {} not stored: the database has this partition up to "
+          "offset {} ({}); reading again from there",
+          where, m.batch_first, m.stored_next,
+          m.batch_first < m.stored_next ? "stored already, by another consumer or "
+                                          "an earlier attempt"
+                                        : "the batch skips messages");
+    }
+    parts_.source.rewind(m.topic, m.partition, resume);
+  }
 }
 
 void ConsumeLoop::count(const StoreOutcome& outcome) {
@@ -117,6 +181,7 @@ void ConsumeLoop::count(const StoreOutcome& outcome) {
   totals_.inserted += result.inserted;
   totals_.duplicates += result.duplicates;
   totals_.rejected += result.rejected;
+  totals_.not_stored += result.not_stored;
   auto& metrics = parts_.metrics;
   metrics.batches.inc();
   metrics.rows_inserted.inc(result.inserted);
@@ -182,11 +247,11 @@ void ConsumeLoop::logStatsIfDue() {
   if (now < next_stats_) return;
   const double seconds = Seconds(now - last_stats_).count();
   spdlog::info(
-      "stats batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
+      "stats batches={} inserted={} duplicates={} rejected={} failed_attempts={} not_stored={} "
       "inserted_per_s={:.1f} poll_s={:.2f} decode_s={:.2f} write_s={:.2f} stall_s={:.2f} "
       "commit_s={:.2f}",
       totals_.batches, totals_.inserted, totals_.duplicates, totals_.rejected,
-      totals_.failed_attempts,
+      totals_.failed_attempts, totals_.not_stored,
       seconds > 0 ? static_cast<double>(totals_.inserted - inserted_at_last_stats_) / seconds : 0.0,
       times_.poll.count(), times_.decode.count(), times_.write.count(), times_.stall.count(),
       times_.commit.count());

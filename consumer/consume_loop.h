@@ -2,12 +2,17 @@
 // The consumer's loop, one turn at a time: read a batch, decode it, settle the batch before it
 // (stored, then its offsets committed), and hand the new one to the writer thread, which
 // retries it with back-off until it is stored. Offsets are committed in order and only ever
-// after their rows. ConsumerService owns what talks to the outside (the status server, the
-// schema) and turns this loop; its unit tests turn it with scripted ends and a test clock.
+// after their rows. A partition the database did not take from the batch (its stored offset
+// is elsewhere: consumer/stored_offsets.h) is read again from the stored offset. ConsumerService
+// owns what talks to the outside (the status server, the schema) and turns this loop; its unit
+// tests turn it with scripted ends and a test clock.
 
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common/backoff.h"
@@ -26,6 +31,7 @@ struct ConsumerTotals {
   std::uint64_t duplicates = 0;
   std::uint64_t rejected = 0;
   std::uint64_t failed_attempts = 0;  // transactions that failed and were retried
+  std::uint64_t not_stored = 0;       // messages of partitions whose stored offset differed
 };
 
 class ConsumeLoop {
@@ -59,8 +65,10 @@ class ConsumeLoop {
   struct StoreOutcome;
   struct PendingBatch;
 
+  using PartitionKeys = std::set<std::pair<std::string, std::int32_t>>;
   void handOver(std::vector<ConsumedMessage> messages);
-  void settle();
+  PartitionKeys settle();
+  void realign(const std::vector<OffsetMismatch>& mismatched);
   void count(const StoreOutcome& outcome);
   StoreOutcome storeUntilDone(const PendingBatch& pending);  // on the writer thread
   void logStored(const PendingBatch& pending, const StoreOutcome& outcome);

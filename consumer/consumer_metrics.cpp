@@ -14,7 +14,12 @@ ConsumerMetrics::ConsumerMetrics(common::metrics::Registry& registry)
                                             "back; the batch was retried.")),
       commit_failures(registry.counter("webmon_offset_commit_failures_total",
                                        "Offset commits Kafka refused (e.g. during a rebalance); "
-                                       "the batch is redelivered and skipped as duplicates.")),
+                                       "the stored offsets decide what is read again.")),
+      offset_mismatches(registry.counter(
+          "webmon_consumer_offset_mismatches_total",
+          "Partitions of a batch not written because the database had stored that partition "
+          "up to another offset (another consumer stored the range, or it was read twice); "
+          "the partition is read again from the stored offset.")),
       transaction_seconds(registry.histogram(
           "webmon_transaction_seconds", "Time to store one batch, retries included.",
           {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60})),

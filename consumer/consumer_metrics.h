@@ -15,6 +15,7 @@ struct ConsumerMetrics {
   common::metrics::Counter& rejected;
   common::metrics::Counter& transaction_failures;
   common::metrics::Counter& commit_failures;
+  common::metrics::Counter& offset_mismatches;
   common::metrics::Histogram& transaction_seconds;
   common::metrics::Histogram& commit_seconds;
 

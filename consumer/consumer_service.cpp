@@ -10,6 +10,7 @@
 #include "consumer/history_retention.h"
 #include "consumer/kafka_reader.h"
 #include "consumer/report_writer.h"
+#include "consumer/stored_offsets.h"
 
 namespace webmon::consumer {
 namespace {
@@ -83,7 +84,8 @@ ConsumerTotals ConsumerService::run() {
   if (shutdown_.requested()) return {};
   RetentionSchedule retention(config_.db, config_.retention);
 
-  KafkaReader reader(config_.kafka, config_.consumer, metrics.kafka_down);
+  StoredOffsets stored_offsets(config_.db);  // where assigned partitions start
+  KafkaReader reader(config_.kafka, config_.consumer, metrics.kafka_down, &stored_offsets);
   // The lag sampler reads `reader`, declared after `status`: stop serving before the reader
   // goes away.
   struct StopServingFirst {

@@ -44,12 +44,14 @@ bool stopRequested(int stop_fd) {
 }  // namespace
 
 KafkaReader::KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer,
-                         common::metrics::Moment& brokers_down)
-    : topic_(kafka.topic), brokers_down_(brokers_down) {
+                         common::metrics::Moment& brokers_down, StoredOffsets* stored)
+    : topic_(kafka.topic), stored_(stored), brokers_down_(brokers_down) {
   auto conf = common::makeKafkaConf(kafka, consumerDefaults(consumer));
   // Errors come through our callback (served inside rd_kafka_consumer_poll), so "all brokers
   // down" can feed /healthz; they are logged there too, rate-limited.
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaReader::onError);
+  // Assignments go through us, so a partition starts at the offset stored with the rows.
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaReader::onRebalance);
   rd_kafka_conf_set_opaque(conf.get(), this);
   client_ = common::makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf));
   // One queue for messages, rebalances and errors, all served by consumer_poll.
@@ -78,9 +80,23 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
   // the stop pipe are only looked at when none is waiting (or every 1024 messages): per
   // message, those two calls cost more than taking the message itself.
   std::size_t since_check = 0;
+  // Rebalances are served inside rd_kafka_consumer_poll. What was read before one may be of
+  // partitions that are gone, or that now start elsewhere: it is read again, not stored.
+  const auto drop_if_rebalanced = [this, &batch] {
+    if (!rebalanced_) return;
+    rebalanced_ = false;
+    if (!batch.empty()) {
+      spdlog::info("dropped {} messages read before the rebalance; they are read again",
+                   batch.size());
+    }
+    batch.clear();
+  };
   while (batch.size() < max) {
     rd_kafka_message_t* message = nullptr;
-    if (++since_check < 1024) message = rd_kafka_consumer_poll(client_.get(), 0);
+    if (++since_check < 1024) {
+      message = rd_kafka_consumer_poll(client_.get(), 0);
+      drop_if_rebalanced();
+    }
     if (message == nullptr) {
       since_check = 0;
       if (stopRequested(stop_fd)) break;
@@ -89,6 +105,7 @@ std::vector<ConsumedMessage> KafkaReader::pollBatch(std::size_t max, std::chrono
       if (left.count() <= 0) break;
       message =
           rd_kafka_consumer_poll(client_.get(), static_cast<int>(std::min(left, kSlice).count()));
+      drop_if_rebalanced();
       if (message == nullptr) continue;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -134,8 +151,8 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
   const auto error = rd_kafka_commit(client_.get(), offsets.get(), 0 /* synchronous */);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     spdlog::warn(
-        "kafka refused the offset commit ({}); the rows are stored, so the "
-        "redelivered messages will be skipped as duplicates",
+        "kafka refused the offset commit ({}); the rows are stored, and the stored offsets "
+        "keep a redelivery from storing them twice",
         rd_kafka_err2str(error));
     return false;
   }
@@ -143,8 +160,8 @@ bool KafkaReader::commit(const std::vector<ConsumedMessage>& batch) {
     const auto& partition = offsets->elems[i];
     if (partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       spdlog::warn(
-          "kafka refused the offset commit for {}/{} ({}); its messages will be "
-          "redelivered and skipped as duplicates",
+          "kafka refused the offset commit for {}/{} ({}); the rows are stored, and the "
+          "stored offsets keep a redelivery from storing them twice",
           partition.topic, partition.partition, rd_kafka_err2str(partition.err));
       return false;
     }
@@ -167,6 +184,103 @@ void KafkaReader::onError(rd_kafka_t*, int error, const char* reason, void* opaq
     }
   } catch (...) {
     // Logging must not throw into librdkafka.
+  }
+}
+
+void KafkaReader::onRebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
+                              rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<KafkaReader*>(opaque)->rebalance(client, event, partitions);
+}
+
+// librdkafka 2.0.2: with a rebalance callback the application assigns. The eager protocols
+// (range, roundrobin: the default) hand over the whole assignment each time, the cooperative
+// one (cooperative-sticky) only what changes; each has its own assign call. Offsets given to
+// the assign call are where fetching starts, so no seek is needed (seeking is only allowed
+// once a partition is assigned and fetching).
+void KafkaReader::rebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
+                            rd_kafka_topic_partition_list_t* partitions) {
+  rebalanced_ = true;
+  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(client)) == "COOPERATIVE";
+  rd_kafka_resp_err_t failed = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string why;
+  if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    try {
+      startFromStoredOffsets(partitions);
+    } catch (const std::exception& error) {
+      spdlog::warn("reading the assigned partitions from Kafka's committed offsets: {}",
+                   error.what());
+    }
+    if (cooperative) {
+      if (rd_kafka_error_t* error = rd_kafka_incremental_assign(client, partitions)) {
+        why = rd_kafka_error_string(error);
+        rd_kafka_error_destroy(error);
+      }
+    } else {
+      failed = rd_kafka_assign(client, partitions);
+    }
+  } else if (cooperative) {  // revoked, or lost
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(client, partitions)) {
+      why = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    failed = rd_kafka_assign(client, nullptr);
+  }
+  if (failed != RD_KAFKA_RESP_ERR_NO_ERROR) why = rd_kafka_err2str(failed);
+  if (!why.empty()) spdlog::warn("kafka rebalance ({}): {}", rd_kafka_err2str(event), why);
+}
+
+void KafkaReader::startFromStoredOffsets(rd_kafka_topic_partition_list_t* partitions) {
+  if (stored_ == nullptr) return;
+  std::vector<std::int32_t> ours;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    if (partitions->elems[i].topic == topic_) ours.push_back(partitions->elems[i].partition);
+  }
+  const auto stored = stored_->load(topic_, ours);
+  if (!stored) return;  // logged; offsets left unset start at Kafka's committed ones
+  std::string starts;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto& partition = partitions->elems[i];
+    const auto found =
+        partition.topic == topic_ ? stored->find(partition.partition) : stored->end();
+    if (found != stored->end()) partition.offset = found->second;
+    starts += (starts.empty() ? "" : ", ") + std::to_string(partition.partition) + "@" +
+              (found != stored->end() ? std::to_string(found->second) : "committed");
+  }
+  spdlog::info("assigned {} partitions of {}, starting at the stored offsets: {}", partitions->cnt,
+               topic_, starts);
+}
+
+std::optional<BatchSource::LogRange> KafkaReader::logRange(const std::string& topic,
+                                                           std::int32_t partition) {
+  std::int64_t low = -1, high = -1;
+  const auto error =
+      rd_kafka_query_watermark_offsets(client_.get(), topic.c_str(), partition, &low, &high, 2000);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0 || high < low) return std::nullopt;
+  return LogRange{low, high};
+}
+
+void KafkaReader::rewind(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(client_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  common::RdKafkaPartitionListPtr assigned{raw};
+  if (rd_kafka_topic_partition_list_find(assigned.get(), topic.c_str(), partition) == nullptr) {
+    spdlog::info("{}/{} is no longer assigned here: its new owner reads it from the stored offset",
+                 topic, partition);
+    return;
+  }
+  common::RdKafkaPartitionListPtr target{rd_kafka_topic_partition_list_new(1)};
+  rd_kafka_topic_partition_list_add(target.get(), topic.c_str(), partition)->offset = offset;
+  std::string why;
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(client_.get(), target.get(), 5000)) {
+    why = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+  } else if (target->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    why = rd_kafka_err2str(target->elems[0].err);
+  }
+  if (!why.empty()) {
+    // The next batch of the partition is refused again, and the rewind tried again.
+    spdlog::warn("cannot rewind {}/{} to offset {}: {}", topic, partition, offset, why);
   }
 }
 

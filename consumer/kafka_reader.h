@@ -1,12 +1,15 @@
 #pragma once
 // The consumer's side of Kafka: a consumer-group member that hands out batches and commits
-// offsets only when told to (auto-commit is off).
+// offsets only when told to (auto-commit is off). A partition assigned to it is read from the
+// offset stored with the rows in PostgreSQL (consumer/stored_offsets.h), or from Kafka's
+// committed offset when the database cannot say.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "common/metrics.h"
 #include "consumer/batch_endpoints.h"
 #include "consumer/decoded_batch.h"
+#include "consumer/stored_offsets.h"
 
 namespace webmon::consumer {
 
@@ -23,24 +27,30 @@ class KafkaReader final : public BatchSource {
  public:
   /// `brokers_down` is set while every broker is unreachable (librdkafka's "all brokers
   /// down") and cleared when one answers again; /healthz reads it from another thread.
+  /// `stored` (kept, may be null: Kafka's committed offsets only) tells assigned partitions
+  /// where to start.
   KafkaReader(const common::KafkaConfig& kafka, const common::ConsumerConfig& consumer,
-              common::metrics::Moment& brokers_down);
+              common::metrics::Moment& brokers_down, StoredOffsets* stored);
   ~KafkaReader();
   KafkaReader(const KafkaReader&) = delete;
   KafkaReader& operator=(const KafkaReader&) = delete;
 
   /// Up to `max` messages, waiting at most `wait` in total; returns early (possibly empty)
-  /// when `stop_fd` becomes readable.
+  /// when `stop_fd` becomes readable. A rebalance while the batch fills drops what was read
+  /// before it: the partitions are read again from where the new assignment starts them.
   std::vector<ConsumedMessage> pollBatch(std::size_t max, std::chrono::milliseconds wait,
                                          int stop_fd) override;
 
   /// Commits, synchronously, the offset after the last message of each partition in `batch`.
   /// Returns false (and logs why) if Kafka refused, e.g. because the group rebalanced; the
-  /// messages are then redelivered, which is harmless because inserts are idempotent.
+  /// rows are stored all the same, and the stored offsets keep them from being stored twice.
   bool commit(const std::vector<ConsumedMessage>& batch) override;
 
   /// Leaves the group cleanly, so the partitions move to another member at once.
   void close() override;
+
+  std::optional<LogRange> logRange(const std::string& topic, std::int32_t partition) override;
+  void rewind(const std::string& topic, std::int32_t partition, std::int64_t offset) override;
 
   /// While the brokers are down, asks one for metadata (at most every second, waiting at most
   /// 500 ms) so an idle topic does not leave the state at "down" after they are back.
@@ -57,8 +67,15 @@ class KafkaReader final : public BatchSource {
 
  private:
   static void onError(rd_kafka_t*, int error, const char* reason, void* opaque);
+  static void onRebalance(rd_kafka_t*, rd_kafka_resp_err_t event,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  void rebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
+                 rd_kafka_topic_partition_list_t* partitions);
+  void startFromStoredOffsets(rd_kafka_topic_partition_list_t* partitions);
 
   std::string topic_;
+  StoredOffsets* stored_;
+  bool rebalanced_ = false;  // set by the rebalance callback, inside rd_kafka_consumer_poll
   mutable std::mutex committed_mutex_;
   std::map<std::int32_t, std::int64_t> committed_;  // partition -> next offset, as committed
   std::atomic<bool> closed_{false};                 // read by lag() on the /metrics thread

@@ -35,8 +35,10 @@ int main(int argc, char** argv) {
     common::ShutdownSignal shutdown;
     consumer::ConsumerService service(std::move(config), shutdown);
     const auto totals = service.run();
-    spdlog::info("stopped: batches={} inserted={} duplicates={} rejected={} failed_attempts={}",
-                 totals.batches, totals.inserted, totals.duplicates, totals.rejected,
-                 totals.failed_attempts);
+    spdlog::info(
+        "stopped: batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
+        "not_stored={}",
+        totals.batches, totals.inserted, totals.duplicates, totals.rejected,
+        totals.failed_attempts, totals.not_stored);
   });
 }

@@ -15,15 +15,17 @@
 #include "common/report_fields.h"
 #include "common/utf8.h"
 #include "consumer/migrations.h"
+#include "consumer/postgres_messages.h"
 #include "consumer/rollups.h"
+#include "consumer/stored_offsets.h"
 
 namespace webmon::consumer {
 namespace {
 
-// The batch goes in with COPY (pqxx::stream_to) into a session-local staging table, then one
-// INSERT ... SELECT moves it into reports. Against multi-row INSERT statements this takes
-// PostgreSQL's SQL parser out of the hot path: the bench measured ingest going from about
-// 25,000 to 45,000 reports/s (docs/benchmarks.md).
+// A batch goes in with COPY (pqxx::stream_to) straight into reports: the stored offsets
+// (consumer/stored_offsets.h) make sure no message of it is stored already, so there is no
+// conflict to look for. Only a batch PostgreSQL refuses goes the slow way, through a
+// session-local staging table and INSERT ... ON CONFLICT, half by half (insertIsolating).
 constexpr const char* kStagingTable = "webmon_report_staging";
 // The columns a batch fills: the report's fields (common/report_fields.h) and where in Kafka
 // the report was read.
@@ -55,8 +57,10 @@ void createStagingTable(pqxx::work& tx) {
   BatchRollups::createStagingTables(tx);
 }
 
-void copyToStaging(pqxx::transaction_base& tx, std::span<const ReportRecord> reports) {
-  pqxx::stream_to stream(tx, kStagingTable, storedColumns());
+void copyRows(pqxx::transaction_base& tx, const std::string& table,
+              std::span<const ReportRecord> reports) {
+  if (reports.empty()) return;
+  pqxx::stream_to stream(tx, table, storedColumns());
   common::CopyRow row;
   std::array<const char*, kStoredColumns> values{};  // nullptr: SQL NULL
   for (const auto& record : reports) {
@@ -80,7 +84,7 @@ std::vector<const ReportRecord*> insertReports(pqxx::transaction_base& tx,
                                                WriteResult& result) {
   std::vector<const ReportRecord*> not_inserted;
   if (reports.empty()) return not_inserted;
-  copyToStaging(tx, reports);
+  copyRows(tx, kStagingTable, reports);
   // The staging table is read in the order it was written, so of two reports with one id in
   // the batch the first is the one inserted, as with row-by-row inserts.
   std::unordered_multiset<std::string> inserted;
@@ -220,20 +224,8 @@ void insertRejected(pqxx::work& tx, const std::vector<RejectedRecord>& rejected,
   }
 }
 
-// What to check when libpq refused the server's certificate: its messages name the failure,
-// not the setting behind it.
-std::string tlsHint(const std::string& libpq_message) {
-  if (libpq_message.find("certificate verify failed") != std::string::npos) {
-    return " (db.sslrootcert must be the CA that signed the server's certificate)";
-  }
-  if (libpq_message.find("does not match host name") != std::string::npos) {
-    return " (with sslmode verify-full, db.host must be a name the server's certificate "
-           "lists; use that name, or sslmode verify-ca to check the CA only)";
-  }
-  if (libpq_message.find("root certificate file") != std::string::npos) {
-    return " (db.sslrootcert must name a readable PEM file)";
-  }
-  return "";
+std::size_t messageCount(const DecodedBatch& batch) {
+  return batch.reports.size() + batch.rejected.size();
 }
 
 }  // namespace
@@ -248,13 +240,8 @@ pqxx::connection& ReportWriter::connection() {
   try {
     connection_ = std::make_unique<pqxx::connection>(config_.connectionString());
   } catch (const pqxx::broken_connection& error) {
-    // libpq's message may quote the connection string: keep only its first line.
-    std::string message = error.what();
-    if (auto newline = message.find('\n'); newline != std::string::npos) {
-      message.resize(newline);
-    }
     throw WriteFailed("cannot connect to postgres " + where_ + ": " +
-                      common::maskPassword(message) + tlsHint(message));
+                      connectionFailureMessage(error.what()));
   }
   return *connection_;
 }
@@ -275,10 +262,15 @@ WriteResult ReportWriter::writeAll(const DecodedBatch& batch) {
   WriteResult result;
   pqxx::work tx(connection(), "webmon-batch");
   if (!staging_ready_) createStagingTable(tx);
-  const auto duplicates = insertReports(tx, batch.reports, result);
-  rollUpInserted(tx, batch.reports, duplicates);
-  insertRejected(tx, sortOutDuplicates(tx, duplicates, result), result);
-  insertRejected(tx, batch.rejected, result);
+  const auto spans = partitionSpans(batch);
+  result.mismatched = claimOffsets(tx, spans);
+  const DecodedBatch claimed = withoutPartitions(batch, result.mismatched);
+  result.not_stored = messageCount(batch) - messageCount(claimed);
+  copyRows(tx, "reports", claimed.reports);
+  result.inserted = claimed.reports.size();
+  rollUpInserted(tx, claimed.reports, {});
+  insertRejected(tx, claimed.rejected, result);
+  advanceOffsets(tx, spans, result.mismatched);
   tx.commit();
   staging_ready_ = true;  // it exists now that the transaction creating it committed
   return result;
@@ -286,22 +278,44 @@ WriteResult ReportWriter::writeAll(const DecodedBatch& batch) {
 
 // After PostgreSQL refused the batch for its data: the same batch, in halves under savepoints,
 // with the refused reports set aside. A refusal at COMMIT (a deferred constraint) escapes as
-// a WriteFailed and is retried: no savepoint can isolate it.
+// a WriteFailed and is retried: no savepoint can isolate it. Reports whose id is already
+// stored (a producer that sent one report twice) are sorted out here too.
 WriteResult ReportWriter::writeIsolatingRefused(const DecodedBatch& batch) {
   pqxx::work tx(connection(), "webmon-batch-isolating");
   if (!staging_ready_) createStagingTable(tx);
+  const auto spans = partitionSpans(batch);
+  auto mismatched = claimOffsets(tx, spans);
+  const DecodedBatch claimed = withoutPartitions(batch, mismatched);
   Isolated isolated;
-  insertIsolating(tx, batch.reports, isolated);
+  insertIsolating(tx, claimed.reports, isolated);
   auto not_stored = isolated.not_inserted;
   not_stored.insert(not_stored.end(), isolated.refused.begin(), isolated.refused.end());
-  rollUpInserted(tx, batch.reports, not_stored);
+  rollUpInserted(tx, claimed.reports, not_stored);
   WriteResult& result = isolated.result;
   insertRejected(tx, sortOutDuplicates(tx, isolated.not_inserted, result), result);
   insertRejected(tx, result.refused, result);
-  insertRejected(tx, batch.rejected, result);
+  insertRejected(tx, claimed.rejected, result);
+  advanceOffsets(tx, spans, mismatched);
   tx.commit();
   staging_ready_ = true;
+  result.not_stored = messageCount(batch) - messageCount(claimed);
+  result.mismatched = std::move(mismatched);
   return result;
+}
+
+bool ReportWriter::moveStoredOffset(const std::string& topic, std::int32_t partition,
+                                    std::int64_t from, std::int64_t to) {
+  try {
+    pqxx::work tx(connection(), "webmon-move-offset");
+    const bool moved = consumer::moveStoredOffset(tx, topic, partition, from, to);
+    tx.commit();
+    return moved;
+  } catch (const WriteFailed&) {
+    return false;
+  } catch (const std::exception&) {
+    connection_.reset();
+    return false;
+  }
 }
 
 WriteResult ReportWriter::write(const DecodedBatch& batch) {
@@ -318,13 +332,16 @@ WriteResult ReportWriter::write(const DecodedBatch& batch) {
       if (!isRefusedData(error)) throw;
       result = writeIsolatingRefused(to_write);
     }
-    result.refused.insert(result.refused.end(), set_aside.begin(), set_aside.end());
+    // The reports of a day without partition went to rejected_reports, unless their partition
+    // was not written at all.
+    const auto written = withoutPartitions(DecodedBatch{{}, set_aside}, result.mismatched);
+    result.refused.insert(result.refused.end(), written.rejected.begin(), written.rejected.end());
     return result;
   } catch (const WriteFailed&) {
     throw;
   } catch (const pqxx::in_doubt_error& error) {
-    // The COMMIT may or may not have happened. Retrying is safe either way: every insert is
-    // idempotent, so a second attempt adds nothing that is already there.
+    // The COMMIT may or may not have happened. Retrying is safe either way: if it happened, the
+    // stored offsets have moved past the batch, and the second attempt writes nothing of it.
     connection_.reset();
     throw WriteFailed("postgres commit outcome unknown (" + std::string(error.what()) +
                       "); will retry the batch");

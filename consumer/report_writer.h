@@ -1,5 +1,6 @@
 #pragma once
-// Writes one decoded batch to PostgreSQL in one transaction, idempotently.
+// Writes one decoded batch to PostgreSQL in one transaction, with the offsets it covers
+// (consumer/stored_offsets.h): each Kafka message is stored once.
 
 #include <memory>
 #include <pqxx/connection>
@@ -23,13 +24,17 @@ class ReportWriter final : public BatchStore {
   /// Connects if not connected (and applies pending migrations if asked to).
   /// Throws WriteFailed when the database cannot be reached.
   void connect();
-  /// Inserts every report (ignoring ids already stored) and every rejected message in ONE
-  /// transaction. Returns only after COMMIT succeeded; throws WriteFailed otherwise.
+  /// Inserts every report and every rejected message in ONE transaction, with the stored
+  /// offsets of their partitions moved past them; the messages of a partition whose stored
+  /// offset is not where the batch starts are not written (WriteResult::mismatched). Returns
+  /// only after COMMIT succeeded; throws WriteFailed otherwise.
   /// A report PostgreSQL refuses for its data (SQLSTATE classes 22, 23 and 54: a bad value, a
   /// constraint, a limit) is not retried for ever: the batch is written again in halves, each
   /// under a savepoint, until the refused reports are found, and they go to rejected_reports
   /// with PostgreSQL's message while the rest is stored, still in one transaction.
   WriteResult write(const DecodedBatch& batch) override;
+  bool moveStoredOffset(const std::string& topic, std::int32_t partition, std::int64_t from,
+                        std::int64_t to) override;
   /// Applies pending migrations; returns how many ran.
   int migrate();
 

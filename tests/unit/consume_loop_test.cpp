@@ -72,6 +72,12 @@ class ScriptedSource final : public BatchSource {
   }
   void checkBrokers() override {}
   void close() override { closed = true; }
+  std::optional<LogRange> logRange(const std::string&, std::int32_t) override { return range; }
+  void rewind(const std::string&, std::int32_t, std::int64_t offset) override {
+    log_.add("rewind " + std::to_string(offset));
+  }
+
+  std::optional<LogRange> range = LogRange{0, 1'000'000};
 
   std::deque<std::vector<ConsumedMessage>> batches;
   std::int64_t committed = -1;
@@ -100,6 +106,13 @@ class ScriptedStore final : public BatchStore {
     }
     log_.add("write " + what);
     WriteResult result;
+    if (stored_next >= 0 && batch.reports.front().position.offset != stored_next) {
+      result.mismatched.push_back(
+          {"reports", 0, stored_next, batch.reports.front().position.offset});
+      result.not_stored = batch.reports.size();
+      return result;
+    }
+    if (stored_next >= 0) stored_next = batch.reports.back().position.offset + 1;
     result.inserted = batch.reports.size();
     result.rejected = batch.rejected.size();
     return result;
@@ -110,7 +123,16 @@ class ScriptedStore final : public BatchStore {
     released_.notify_all();
   }
 
+  bool moveStoredOffset(const std::string&, std::int32_t, std::int64_t from,
+                        std::int64_t to) override {
+    log_.add("move " + std::to_string(from) + " to " + std::to_string(to));
+    if (stored_next != from) return false;
+    stored_next = to;
+    return true;
+  }
+
   std::atomic<int> failures{0};
+  std::int64_t stored_next = -1;  // >= 0: acts as the stored offset of partition 0
   bool hold = false;
   int releases = 0;
 
@@ -221,6 +243,56 @@ TEST_F(ConsumeLoopTest, AMalformedMessageIsStoredAsRejectedAndCommittedWithItsBa
   EXPECT_EQ(source_.committed, 3);
   EXPECT_EQ(loop->totals().inserted, 2u);
   EXPECT_EQ(loop->totals().rejected, 1u);
+}
+
+std::vector<std::string> withoutReads(const std::vector<std::string>& events) {
+  std::vector<std::string> out;
+  for (const auto& event : events) {
+    if (event.rfind("read", 0) != 0) out.push_back(event);
+  }
+  return out;
+}
+
+TEST_F(ConsumeLoopTest, ABatchBehindTheStoredOffsetIsNeitherCommittedNorReadAheadButReadAgain) {
+  store_.stored_next = 5;  // another consumer stored 0..4
+  source_.batches = {batchAt(0, 3), batchAt(3, 4), batchAt(5, 2)};
+  auto loop = makeLoop();
+  loop->turn();  // 0..2 to the writer
+  loop->turn();  // reads 3..6; 0..2 is refused: rewind to 5, and 3..6 (read before) dropped
+  loop->turn();  // reads 5..6, as the rewound partition gives it
+  loop->turn();  // empty: settles
+  EXPECT_EQ(withoutReads(log_.events()),
+            (std::vector<std::string>{"write 0..2", "rewind 5", "write 5..6", "commit 5..6"}));
+  EXPECT_EQ(source_.committed, 7);
+  EXPECT_EQ(store_.stored_next, 7);
+  EXPECT_EQ(metrics_.offset_mismatches.value(), 1u);
+  EXPECT_EQ(loop->totals().not_stored, 3u);
+  EXPECT_EQ(loop->totals().inserted, 2u);
+}
+
+TEST_F(ConsumeLoopTest, AStoredOffsetKafkaNoLongerHoldsMovesToThePartitionsStartOnce) {
+  store_.stored_next = 5;  // but retention deleted everything before 100
+  source_.range = BatchSource::LogRange{100, 150};
+  // The second batch was read before the rewind (and is dropped), the third after it.
+  source_.batches = {batchAt(100, 2), batchAt(102, 2), batchAt(100, 2)};
+  auto loop = makeLoop();
+  loop->turn();
+  loop->turn();  // settles 100..101 (refused: 5 is stored), moves 5 to 100, drops 102..103
+  loop->turn();
+  loop->turn();
+  EXPECT_EQ(withoutReads(log_.events()),
+            (std::vector<std::string>{"write 100..101", "move 5 to 100", "rewind 100",
+                                      "write 100..101", "commit 100..101"}));
+  EXPECT_EQ(store_.stored_next, 102);
+}
+
+TEST_F(ConsumeLoopTest, ABatchAheadOfAStoredOffsetKafkaStillHoldsIsReadAgainFromThere) {
+  store_.stored_next = 5;
+  source_.batches = {batchAt(8, 2), batchAt(10, 2), batchAt(5, 2)};
+  auto loop = makeLoop();
+  for (int i = 0; i < 4; ++i) loop->turn();
+  EXPECT_EQ(withoutReads(log_.events()),
+            (std::vector<std::string>{"write 8..9", "rewind 5", "write 5..6", "commit 5..6"}));
 }
 
 TEST_F(ConsumeLoopTest, WritesTheStatsLineWhenTheIntervalHasPassedOnTheLoopsClock) {
