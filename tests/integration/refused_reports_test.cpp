@@ -95,11 +95,16 @@ TEST_F(RefusedReportsTest, EachRefusedReportIsSetAsideAndTheRestOfTheBatchStored
                   "convert_from(raw, 'UTF8')::jsonb->>'http_status' = '418'"),
             1);
 
-  // Read again (a redelivery): nothing new, nothing twice.
+  // Read again (a redelivery): the stored offset has moved past the batch, so nothing of it
+  // is written or set aside again, the refused reports included.
   const auto again = writer_->write(batch);
   EXPECT_EQ(again.inserted, 0u);
-  EXPECT_EQ(again.duplicates, 997u);
+  EXPECT_EQ(again.duplicates, 0u);
   EXPECT_EQ(again.rejected, 0u);
+  EXPECT_TRUE(again.refused.empty());
+  EXPECT_EQ(again.not_stored, 1001u);
+  ASSERT_EQ(again.mismatched.size(), 1u);
+  EXPECT_EQ(again.mismatched[0].stored_next, 1001);
   EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 997);
   EXPECT_EQ(count(*check_, "SELECT count(*) FROM rejected_reports"), 4);
 

@@ -8,6 +8,8 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
+#include <random>
+#include <thread>
 
 #include "consumer/migrations.h"
 #include "tests/support/test_env.h"
@@ -65,7 +67,6 @@ TEST_F(ReportWriterTest, StoresEveryFieldOfABatch) {
   EXPECT_EQ(row[10].as<std::string>(), "2026-11-24T10:00:00.250");
 }
 
-// A redelivered batch (offsets not committed before a crash) must add no rows.
 TEST_F(ReportWriterTest, StoresStatusAndPhaseTimings) {
   DecodedBatch batch;
   auto slow = record("http://slow/", true, 1);
@@ -212,14 +213,52 @@ TEST(SchemaMigration, RowsStoredBeforeStatusExistedGetOneFromOk) {
             "http://a/=up,http://b/=down");
 }
 
-TEST_F(ReportWriterTest, RedeliveredBatchAddsNoDuplicates) {
+// A redelivered batch (offsets not committed to Kafka before a crash) must add no rows: the
+// offset stored with the rows has moved past it, so none of it is written, and the writer
+// says where the partition goes on.
+TEST_F(ReportWriterTest, RedeliveredBatchIsRefusedByTheStoredOffset) {
   DecodedBatch batch;
   for (int i = 0; i < 1200; ++i) batch.reports.push_back(record("http://a/", true, i));
-  EXPECT_EQ(writer_->write(batch).inserted, 1200u);
+  batch.rejected.push_back({{"reports", 2, 1200}, "junk", "not valid JSON"});
+  const auto first = writer_->write(batch);
+  EXPECT_EQ(first.inserted, 1200u);
+  EXPECT_TRUE(first.mismatched.empty());
+  EXPECT_EQ(count(*check_, "SELECT next_offset FROM consumer_offsets WHERE kafka_partition = 2"),
+            1201);
   const auto again = writer_->write(batch);
   EXPECT_EQ(again.inserted, 0u);
-  EXPECT_EQ(again.duplicates, 1200u);
+  EXPECT_EQ(again.duplicates, 0u);
+  EXPECT_EQ(again.rejected, 0u);
+  EXPECT_EQ(again.not_stored, 1201u);
+  ASSERT_EQ(again.mismatched.size(), 1u);
+  EXPECT_EQ(again.mismatched[0].partition, 2);
+  EXPECT_EQ(again.mismatched[0].stored_next, 1201);
+  EXPECT_EQ(again.mismatched[0].batch_first, 0);
   EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 1200);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM rejected_reports"), 1);
+  EXPECT_EQ(count(*check_, "SELECT sum(probes) FROM reports_hourly"), 1200);
+}
+
+// Partitions of one batch are judged one by one: the one that goes on where the database
+// says is written, the one that repeats stored messages is not.
+TEST_F(ReportWriterTest, OnlyTheMismatchedPartitionOfABatchIsLeftOut) {
+  DecodedBatch first;
+  first.reports = {record("http://a/", true, 0), record("http://a/", true, 1)};
+  first.reports[1].position.partition = 3;
+  writer_->write(first);
+  DecodedBatch second;
+  second.reports = {record("http://a/", true, 1), record("http://a/", true, 1)};
+  second.reports[1].position.partition = 3;  // p3 stored offset 1 already: next is 2
+  const auto result = writer_->write(second);
+  EXPECT_EQ(result.inserted, 1u);
+  EXPECT_EQ(result.not_stored, 1u);
+  ASSERT_EQ(result.mismatched.size(), 1u);
+  EXPECT_EQ(result.mismatched[0].partition, 3);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 3);
+  EXPECT_EQ(count(*check_, "SELECT next_offset FROM consumer_offsets WHERE kafka_partition = 2"),
+            2);
+  EXPECT_EQ(count(*check_, "SELECT next_offset FROM consumer_offsets WHERE kafka_partition = 3"),
+            2);
 }
 
 TEST_F(ReportWriterTest, RejectedMessagesKeepTheirBytesPositionAndReason) {
@@ -292,17 +331,63 @@ namespace {
 
 // Same id, same probe: a redelivery, silently skipped. Same id, different probe: an id clash,
 // set aside in rejected_reports with the stored report's identity in the reason.
+// Two consumers that both believe they own a partition (one lost it in a rebalance it has
+// not seen yet) write it at the same time, each in batches of its own sizes. Whatever one
+// stores, the other's overlapping batch is refused, and it goes on where the database says,
+// as the consume loop does. Each message ends up stored exactly once, rollups included.
+TEST_F(ReportWriterTest, TwoWritersOfOnePartitionStoreEachMessageOnce) {
+  constexpr int kMessages = 6000;
+  std::vector<ReportRecord> records;
+  for (int i = 0; i < kMessages; ++i) records.push_back(record("http://a/", i % 7 != 0, i));
+  struct Totals {
+    std::size_t inserted = 0;
+    std::size_t refused_batches = 0;
+  };
+  const auto consume = [&](ReportWriter& writer, std::uint32_t seed, Totals& totals) {
+    std::mt19937 random(seed);
+    std::int64_t next = 0;
+    while (next < kMessages) {
+      const auto size = std::min<std::int64_t>(1 + random() % 150, kMessages - next);
+      DecodedBatch batch;
+      batch.reports.assign(records.begin() + next, records.begin() + next + size);
+      const auto result = writer.write(batch);
+      totals.inserted += result.inserted;
+      if (result.mismatched.empty()) {
+        next += size;
+      } else {
+        ++totals.refused_batches;
+        next = result.mismatched.front().stored_next;
+      }
+    }
+  };
+  ReportWriter other(db_->config());
+  Totals mine, theirs;
+  std::thread second([&] { consume(other, 2, theirs); });
+  consume(*writer_, 1, mine);
+  second.join();
+  EXPECT_EQ(mine.inserted + theirs.inserted, static_cast<std::size_t>(kMessages));
+  // Both start at offset 0, so whichever claims second is refused at least once.
+  EXPECT_GE(mine.refused_batches + theirs.refused_batches, 1u);
+  EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), kMessages);
+  EXPECT_EQ(count(*check_, "SELECT count(DISTINCT kafka_offset) FROM reports"), kMessages);
+  EXPECT_EQ(count(*check_, "SELECT sum(probes) FROM reports_hourly"), kMessages);
+  EXPECT_EQ(count(*check_, "SELECT sum(down) FROM reports_daily"), (kMessages + 6) / 7);
+  EXPECT_EQ(count(*check_, "SELECT next_offset FROM consumer_offsets"), kMessages);
+}
+
 TEST_F(ReportWriterTest, TellsRedeliveriesFromIdClashes) {
   DecodedBatch first;
   first.reports = {record("http://a/", true, 1)};
   writer_->write(first);
 
   DecodedBatch second;
+  // A producer that sent a report again (its delivery report was lost) puts it at a new
+  // offset, which the stored offsets cannot tell: the report id can.
   auto redelivery = first.reports[0];
-  redelivery.position.offset = 10;
-  auto clash = record("http://other/", true, 11);
+  redelivery.position.offset = 2;
+  auto clash = record("http://other/", true, 3);
   clash.report.id = first.reports[0].report.id;
-  second.reports = {redelivery, clash, record("http://b/", true, 12)};
+  second.reports = {redelivery, clash, record("http://b/", true, 4)};
   const auto result = writer_->write(second);
   EXPECT_EQ(result.inserted, 1u);
   EXPECT_EQ(result.duplicates, 1u);
@@ -310,7 +395,7 @@ TEST_F(ReportWriterTest, TellsRedeliveriesFromIdClashes) {
   EXPECT_EQ(count(*check_, "SELECT count(*) FROM reports"), 2);
   pqxx::nontransaction tx(*check_);
   const auto row = tx.exec1("SELECT kafka_offset, reason FROM rejected_reports");
-  EXPECT_EQ(row[0].as<long long>(), 11);
+  EXPECT_EQ(row[0].as<long long>(), 3);
   EXPECT_NE(row[1].as<std::string>().find("duplicate id " + clash.report.id), std::string::npos);
   EXPECT_NE(row[1].as<std::string>().find("p1 http://a/ 2026-11-24T10:00:00.250Z"),
             std::string::npos)

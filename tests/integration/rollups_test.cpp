@@ -207,9 +207,14 @@ TEST_F(RollupsTest, TheMigrationRollsUpWhatWasStoredBeforeIt) {
   EXPECT_EQ(count(old, "SELECT sum(probes) FROM reports_hourly"), 5000);
   EXPECT_EQ(count(old, "SELECT sum(probes) FROM reports_daily"), 5000);
   EXPECT_EQ(count(old, rollupsVsRawSql()), 0);
-  // And the consumer adds to them from there on.
-  old_writer.write(batchOf(history(500, 9), 0, 500));
+  // The migration to stored offsets (011) takes the highest offset stored as where the
+  // partition goes on, and the consumer adds to the rollups from there on.
+  EXPECT_EQ(count(old, "SELECT next_offset FROM consumer_offsets WHERE kafka_partition = 0"), 5001);
+  auto next = batchOf(history(500, 9), 0, 500);
+  for (auto& record : next.reports) record.position.offset += 5001;
+  EXPECT_EQ(old_writer.write(next).inserted, 500u);
   EXPECT_EQ(count(old, "SELECT sum(probes) FROM reports_hourly"), 5500);
+  EXPECT_EQ(count(old, "SELECT next_offset FROM consumer_offsets WHERE kafka_partition = 0"), 5501);
   EXPECT_EQ(count(old, rollupsVsRawSql()), 0);
 }
 

@@ -190,4 +190,20 @@ check_exact() {
   ((missing == 0)) || fail "$missing reports on the topic never reached PostgreSQL"
   ((rolled_up == stored)) || fail "the hourly rollups count $rolled_up probes, the table holds $stored rows"
   ((rollup_mismatches == 0)) || fail "$rollup_mismatches rollup rows disagree with the raw rows"
+  check_stored_offsets
+}
+
+# Every message on the topic was stored once (as a report or set aside), so the offsets stored
+# with the rows (consumer_offsets) are each partition's end: one past its last message, as
+# kcat reads the topic. Waits a little: a rejected message may be in the last batch.
+stored_offsets() {
+  sql "SELECT kafka_partition || ' ' || next_offset FROM consumer_offsets WHERE kafka_topic = '$topic'" | sort
+}
+stored_offsets_are_topic_ends() { stored_offsets | diff -q "$work/topic_ends" - >/dev/null; }
+check_stored_offsets() {
+  kcat -C -b "$bootstrap" -t "$topic" -o beginning -e -q -f '%p %o\n' 2>/dev/null |
+    awk '$2 + 1 > end[$1] {end[$1] = $2 + 1} END {for (p in end) print p, end[p]}' | sort >"$work/topic_ends"
+  wait_until 30 stored_offsets_are_topic_ends ||
+    fail "stored offsets ($(stored_offsets | tr '\n' ',')) are not the topic's ends ($(tr '\n' ',' <"$work/topic_ends"))"
+  echo "stored_offsets=$(tr '\n' ',' <"$work/topic_ends")"
 }
