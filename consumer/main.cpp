@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     spdlog::info(
         "stopped: batches={} inserted={} duplicates={} rejected={} failed_attempts={} "
         "not_stored={}",
-        totals.batches, totals.inserted, totals.duplicates, totals.rejected,
-        totals.failed_attempts, totals.not_stored);
+        totals.batches, totals.inserted, totals.duplicates, totals.rejected, totals.failed_attempts,
+        totals.not_stored);
   });
 }

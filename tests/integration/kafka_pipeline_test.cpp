@@ -228,7 +228,7 @@ TEST_F(ConsumerServiceTest, StoresGoodReportsRejectsBadOnesAndCommitsEverything)
 
 // Offsets are committed only for stored rows, so a restarted member of the same group finds
 // nothing left to do; a brand-new group replays the topic and the id key absorbs it.
-TEST_F(ConsumerServiceTest, RestartedMemberResumesAfterCommittedOffsetsAndANewGroupAfterStoredOnes) {
+TEST_F(ConsumerServiceTest, ResumesFromCommittedOffsetsAndANewGroupFromStoredOnes) {
   const std::string topic = testing::uniqueName("replay");
   const std::string group = testing::uniqueName("group");
   std::vector<std::string> lines;
