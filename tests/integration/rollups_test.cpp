@@ -178,6 +178,27 @@ TEST_F(RollupsTest, TheQuantileIsInterpolatedInsideItsBucket) {
                   .is_null());
 }
 
+// webmon_add_buckets (migration 012) adds the 21 buckets element by element, and refuses
+// (NULL, which the rollup tables' NOT NULL turns into an error) arrays of another length
+// rather than sum them wrongly; the aggregate over it starts from its first array.
+TEST_F(RollupsTest, BucketArraysAddElementByElementAndOnlyAtTheirLength) {
+  pqxx::nontransaction tx(*check_);
+  const auto row = tx.exec1(
+      "SELECT webmon_add_buckets(a, b)::text, webmon_add_buckets(a, NULL)::text, "
+      "webmon_add_buckets('{1,2}', '{3,4}') IS NULL, "
+      "(SELECT webmon_bucket_sum(x)::text FROM (VALUES (a), (b), (b)) AS t(x)) "
+      "FROM (SELECT array_agg(i::bigint ORDER BY i) AS a, array_agg(100::bigint) AS b "
+      "FROM generate_series(1, 21) AS i) AS buckets");
+  EXPECT_EQ(
+      row[0].as<std::string>(),
+      "{101,102,103,104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,121}");
+  EXPECT_EQ(row[1].as<std::string>(), "{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21}");
+  EXPECT_TRUE(row[2].as<bool>());
+  EXPECT_EQ(
+      row[3].as<std::string>(),
+      "{201,202,203,204,205,206,207,208,209,210,211,212,213,214,215,216,217,218,219,220,221}");
+}
+
 TEST_F(RollupsTest, TheMigrationRollsUpWhatWasStoredBeforeIt) {
   // A database at schema 8, with rows, then migrated to the current schema.
   testing::ScratchDatabase old_db;
