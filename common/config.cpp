@@ -120,7 +120,7 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
   readKafka(root.field("kafka"), env, config.kafka);
   readDb(root.field("db"), env, config.db);
   readRetention(root.field("retention"), config.retention);
-  readUrls(root.field("monitored_urls"), config.monitored_urls);
+  readUrls(root.field("monitored_urls"), env, config.monitored_urls);
   readLogging(root.field("logging"), config.logging);
   readProducer(root.field("producer"), config.producer);
   readConsumer(root.field("consumer"), config.consumer);

@@ -11,6 +11,7 @@
 
 #include "common/probe_enums.h"
 #include "common/regexp.h"
+#include "common/url_credentials.h"
 
 namespace webmon::common {
 
@@ -69,7 +70,16 @@ struct StatusRange {
 
 struct MonitoredUrl {
   ProbeType type = ProbeType::Http;
+  // What names the target everywhere but in the probe itself (report url, default name, Kafka
+  // key, rows, metrics, logs): the URL as written, with a password in it replaced by ***
+  // (common/url_credentials.h).
   std::string url;
+  // What an http probe requests: the URL as written without its user info, whose credentials
+  // are then in basic_auth. Empty: `url` itself (it held no user info).
+  std::string fetch_url;
+  // Sent with every http request: from the URL's user info, or from the basic_auth key.
+  std::optional<BasicAuth> basic_auth;
+  bool password_in_url = false;  // the config file itself holds that password (a warning)
   // Derived from `url` by the config reader (probeEndpoint): what a probe connects to, a name
   // or an address (IPv6 in brackets), and the port, the scheme's default when the URL has
   // none. Empty and 0 for dns probes.

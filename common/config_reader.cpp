@@ -205,4 +205,8 @@ void ConfigReader::fail(std::string_view rule) const {
 
 void ConfigReader::failWithoutValue(std::string_view rule) const { problems_->add(path_, rule); }
 
+void ConfigReader::failShowing(std::string_view rule, const std::string& shown) const {
+  problems_->add(path_, std::string(rule) + ", got " + describeValue(nlohmann::json(shown)));
+}
+
 }  // namespace webmon::common

@@ -56,6 +56,9 @@ class ConfigReader {
   void fail(std::string_view rule) const;
   /// Records `rule` for this path as is.
   void failWithoutValue(std::string_view rule) const;
+  /// Records `rule` for this path, followed by ", got <shown>": for a value that may hold a
+  /// secret, shown with the secret masked.
+  void failShowing(std::string_view rule, const std::string& shown) const;
 
  private:
   bool isObject() const;

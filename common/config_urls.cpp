@@ -283,6 +283,7 @@ const std::initializer_list<std::string_view> kUrlKeys = {
     "url", "name", "type", "timeout", "period", "degraded_after_ms",
     // http
     "follow_redirects", "max_redirects", "expected_status", "method", "headers", "body",
+    "basic_auth",
     // body and certificate checks
     "regexp", "max_body_bytes", "ca_file", "verify_tls", "min_cert_days", "expiring_cert",
     // dns, tcp and tls, attempts
@@ -302,11 +303,11 @@ void readIdentity(const ConfigReader& node, MonitoredUrl& out) {
   if (url.required()) {
     if (auto text = url.nonEmptyString()) {
       if (auto problem = checkProbeUrl(*text, out.type)) {
-        url.fail(*problem);
+        url.failShowing(*problem, maskUrlPassword(*text));
       } else {
-        out.url = *text;
+        takeCredentialsFromUrl(url, *text, out);
         if (out.type != ProbeType::Dns) {
-          if (auto endpoint = probeEndpoint(out.url)) {
+          if (auto endpoint = probeEndpoint(*text)) {
             out.host = std::move(endpoint->host);
             out.port = endpoint->port;
           }
@@ -352,9 +353,10 @@ bool readTiming(const ConfigReader& node, MonitoredUrl& out) {
   return timeout_ok && period_ok && out.period > out.timeout;
 }
 
-void readUrl(const ConfigReader& node, MonitoredUrl& out) {
+void readUrl(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out) {
   node.rejectUnknownKeys(kUrlKeys);
   readIdentity(node, out);
+  readBasicAuth(node, env, out);
   const bool timing_ok = readTiming(node, out);
   if (auto follow = node.field("follow_redirects").boolean()) out.follow_redirects = *follow;
   if (auto max = node.field("max_redirects").integer(0, 50)) {
@@ -368,7 +370,7 @@ void readUrl(const ConfigReader& node, MonitoredUrl& out) {
 
 }  // namespace
 
-void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {
+void readUrls(const ConfigReader& node, const EnvLookup& env, std::vector<MonitoredUrl>& out) {
   if (!node.required()) return;
   const std::size_t count = node.arraySize();
   out.reserve(count);
@@ -380,11 +382,13 @@ void readUrls(const ConfigReader& node, std::vector<MonitoredUrl>& out) {
       continue;
     }
     MonitoredUrl url;
-    readUrl(item, url);
+    readUrl(item, env, url);
     if (url.url.empty()) continue;
     auto [it, inserted] = first_index.emplace(url.url, i);
     if (!inserted) {
-      item.field("url").fail("duplicates monitored_urls[" + std::to_string(it->second) + "].url");
+      // Compared as shown: two entries that differ only by their password are one target.
+      item.field("url").failShowing(
+          "duplicates monitored_urls[" + std::to_string(it->second) + "].url", url.url);
       continue;
     }
     out.push_back(std::move(url));

@@ -9,7 +9,9 @@ namespace webmon::producer {
 void setTarget(EasyOptions& options, Transfer& transfer, const common::MonitoredUrl& url,
                double lookup_ms) {
   if (url.type == common::ProbeType::Http) {
-    options.set(CURLOPT_URL, url.url.c_str());
+    // `url` may show a masked password; the request goes to the URL as written, without its
+    // user info, and the credentials go separately (setRequest).
+    options.set(CURLOPT_URL, (url.fetch_url.empty() ? url.url : url.fetch_url).c_str());
   } else {
     // tcp://host:port and tls://host:port: libcurl connects (and, for tls, completes and
     // verifies the handshake) to the same host and port as http(s):// would, then stops.
@@ -56,6 +58,13 @@ void setRequest(EasyOptions& options, Transfer& transfer, const common::Monitore
     // The MonitoredUrl outlives the transfer (the transfer holds it), so no copy is needed.
     options.set(CURLOPT_POSTFIELDS, url.body.c_str());
     options.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(url.body.size()));
+  }
+  if (url.basic_auth) {
+    // Basic only, as a URL's user info is sent: no round trip to negotiate. libcurl sends it
+    // to the URL's host only, not to where a redirect leads (CURLOPT_UNRESTRICTED_AUTH off).
+    options.set(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    options.set(CURLOPT_USERNAME, url.basic_auth->user.c_str());
+    options.set(CURLOPT_PASSWORD, url.basic_auth->password.c_str());
   }
   for (const auto& [name, value] : url.headers) {
     appendLine(transfer.headers, name + ": " + value);

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "common/config.h"
+#include "common/probe_report.h"
 #include "producer/report_builder.h"
 #include "tests/support/hostile_server.h"
 #include "tests/support/run_probes.h"
@@ -57,6 +60,14 @@ class LocalTargets {
     server_.Get("/page", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(std::string(10'000, 'x') + " status: all systems operational",
                            "text/html");
+    });
+    // HTTP basic authentication, as ops / "p@ss w0rd:x" (characters a URL must encode).
+    server_.Get("/private", [](const httplib::Request& request, httplib::Response& response) {
+      const auto wanted = httplib::make_basic_authentication_header("ops", "p@ss w0rd:x").second;
+      if (request.get_header_value("Authorization") != wanted) {
+        response.status = 401;
+        response.set_header("WWW-Authenticate", "Basic realm=\"test\"");
+      }
     });
     // Says what it received, for the method/headers/body settings.
     server_.Post("/echo", [](const httplib::Request& request, httplib::Response& response) {
@@ -197,6 +208,42 @@ TEST(CurlProber, SendsTheConfiguredMethodHeadersAndBody) {
   EXPECT_EQ(reports[0].regexp_found, true);
   EXPECT_TRUE(reports[1].ok) << (reports[1].error ? reports[1].error->message : "");
   EXPECT_GE(*reports[1].http_status, 404);
+}
+
+// Credentials from the URL or from basic_auth reach the server; the report names the URL with
+// the password masked, and nothing of the report holds the password.
+TEST(CurlProber, SendsBasicAuthFromTheUrlOrTheBasicAuthKeyAndReportsNoPassword) {
+  LocalTargets targets;
+  const std::string password = "p@ss w0rd:x";
+  const auto port = targets.url("").substr(std::string("http://127.0.0.1:").size());
+  ::setenv("WEBMON_TEST_TARGET_PASSWORD", password.c_str(), 1);
+  const auto config = common::parseConfig(
+      R"({"kafka": {"bootstrap_servers": ["127.0.0.1:9092"]}, "monitored_urls": [
+        {"url": "http://ops:p%40ss%20w0rd%3Ax@127.0.0.1:)" +
+          port + R"(/private"},
+        {"url": "http://127.0.0.1:)" +
+          port + R"(/private", "basic_auth": {"user": "ops",
+         "password_env": "WEBMON_TEST_TARGET_PASSWORD"}},
+        {"url": "http://127.0.0.1:)" +
+          port + R"(/private?without"},
+        {"url": "http://ops:wrong@127.0.0.1:)" +
+          port + R"(/private?wrong"}]})",
+      common::processEnvironment());
+  ::unsetenv("WEBMON_TEST_TARGET_PASSWORD");
+  const auto reports = probeAll(config.monitored_urls);
+  ASSERT_EQ(reports.size(), 4u);
+  EXPECT_TRUE(reports[0].ok) << (reports[0].error ? reports[0].error->message : "");
+  EXPECT_TRUE(reports[1].ok) << (reports[1].error ? reports[1].error->message : "");
+  EXPECT_EQ(reports[2].http_status, 401);
+  EXPECT_EQ(reports[3].http_status, 401);
+  EXPECT_EQ(reports[0].url, "http://ops:***@127.0.0.1:" + port + "/private");
+  EXPECT_EQ(reports[0].name, reports[0].url);
+  for (const auto& report : reports) {
+    const auto encoded = common::encodeReport(report);
+    EXPECT_EQ(encoded.find("p%40ss"), std::string::npos) << encoded;
+    EXPECT_EQ(encoded.find("w0rd"), std::string::npos) << encoded;
+    EXPECT_EQ(encoded.find("ops:wrong"), std::string::npos) << encoded;
+  }
 }
 
 // An option libcurl refuses (here a method over its 8 MB string limit; in the field, a

@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
   std::string port_file;
   std::string silent_port_file;
   std::string hostile_port_file;
+  // Not a secret: a marker the credential tests look for everywhere it must not be.
+  std::string basic_auth = "ops:webmon-test-password-7f3a";
   CLI::App app("Local HTTP targets for webmon's demo and tests (127.0.0.1 only).",
                "webmon-target-server");
   app.add_option("--port", port, "Port to listen on (0: any free port)");
@@ -82,7 +84,13 @@ int main(int argc, char** argv) {
                  "Also open a port that never answers and write it to this file");
   app.add_option("--hostile-port-file", hostile_port_file,
                  "Also run the badly behaved server and write its port to this file");
+  app.add_option("--basic-auth", basic_auth,
+                 "USER:PASSWORD that /private wants (HTTP basic authentication)");
   CLI11_PARSE(app, argc, argv);
+  const auto colon = basic_auth.find(':');
+  const auto expected_authorization = httplib::make_basic_authentication_header(
+                                          basic_auth.substr(0, colon), basic_auth.substr(colon + 1))
+                                          .second;
 
   std::unique_ptr<webmon::testing::HostileServer> hostile;
   if (!hostile_port_file.empty()) {
@@ -113,6 +121,16 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(request.matches[1])));
         response.set_content("ok\n", "text/plain");
       });
+  // 200 with the --basic-auth credentials, 401 (and a challenge) without or with others.
+  server.Get("/private", [&](const httplib::Request& request, httplib::Response& response) {
+    if (request.get_header_value("Authorization") == expected_authorization) {
+      response.set_content("private ok\n", "text/plain");
+      return;
+    }
+    response.status = 401;
+    response.set_header("WWW-Authenticate", "Basic realm=\"webmon-test\"");
+    response.set_content("who are you?\n", "text/plain");
+  });
   // Answers 200 and 500 in turn (first 200): a flaky service for tests of `attempts`.
   std::atomic<long> flaky_requests{0};
   server.Get("/flaky", [&](const httplib::Request&, httplib::Response& response) {
