@@ -42,6 +42,26 @@ std::map<std::string, std::vector<TimePoint>> runs(ProbeScheduler& scheduler,
   return out;
 }
 
+// A new password for a target is a change of that target, not a new one: the same slot (so
+// the same schedule and history), and its probes send the new password from then on.
+TEST(TargetTable, ANewPasswordChangesTheTargetInItsSlot) {
+  ProbeScheduler scheduler;
+  TargetTable table;
+  auto with_password = [](const std::string& password) {
+    auto m = url("http://ops:***@a/");
+    m.fetch_url = "http://a/";
+    m.basic_auth = common::BasicAuth{"ops", password};
+    return m;
+  };
+  table.start({with_password("old")}, scheduler, TimePoint{}, milliseconds(0));
+  const auto summary = table.apply({with_password("new")}, scheduler, TimePoint{} + seconds(1));
+  EXPECT_EQ(summary.changed, 1u);
+  EXPECT_EQ(summary.added, 0u);
+  EXPECT_EQ(summary.removed, 0u);
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_EQ(table.at(0)->basic_auth->password, "new");
+}
+
 TEST(TargetTable, ReloadAddsRemovesAndChangesByUrl) {
   ProbeScheduler scheduler;
   TargetTable table;
