@@ -11,6 +11,7 @@
 #include "common/config_error.h"
 #include "common/config_reader.h"
 #include "common/config_sections.h"
+#include "common/json_tolerance.h"
 #include "common/utf8.h"
 
 namespace webmon::common {
@@ -90,7 +91,7 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
   using namespace config_sections;
   nlohmann::json document;
   try {
-    document = nlohmann::json::parse(json_text);
+    document = nlohmann::json::parse(blankTrailingCommas(json_text));
   } catch (const nlohmann::json::parse_error& error) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line..."
     std::string message = error.what();

@@ -27,9 +27,9 @@ void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out) {
       {"dsn", "host", "port", "db_name", "user", "password", "sslmode", "sslrootcert"});
   assignIf(out.dsn, node.field("dsn").nonEmptyString());
   assignIf(out.host, node.field("host").nonEmptyString());
-  if (auto port = node.field("port").integer(1, 65535)) out.port = static_cast<int>(*port);
-  assignIf(out.db_name, node.field("db_name").nonEmptyString());
-  assignIf(out.user, node.field("user").nonEmptyString());
+  if (auto port = node.field("port").port()) out.port = *port;
+  assignIf(out.db_name, node.field("db_name").stringOrUnset());
+  assignIf(out.user, node.field("user").stringOrUnset());
   const auto password = node.field("password");
   if (password.present() && !password.raw()->is_string()) {
     password.failWithoutValue("must be a string");  // never echo a secret

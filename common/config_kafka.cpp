@@ -100,7 +100,7 @@ void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out)
     }
   } else if (host.present() || port.present()) {
     auto host_text = host.required() ? host.nonEmptyString() : std::nullopt;
-    auto port_number = port.required() ? port.integer(1, 65535) : std::nullopt;
+    auto port_number = port.required() ? port.port() : std::nullopt;
     if (host_text && port_number) {
       out.bootstrap_servers.push_back(*host_text + ":" + std::to_string(*port_number));
     }
@@ -109,8 +109,9 @@ void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out)
   }
   if (env_servers && !env_servers->empty()) out.bootstrap_servers = {*env_servers};
 
-  assignIf(out.topic, node.field("topic").nonEmptyString());
-  if (node.field("topic").present() && !isValidTopicName(out.topic)) {
+  const auto topic = node.field("topic").stringOrUnset();
+  assignIf(out.topic, topic);
+  if (topic && !isValidTopicName(out.topic)) {
     node.field("topic").fail("must be 1-249 characters of letters, digits, '.', '_' or '-'");
   }
   assignIf(out.client_id, node.field("client_id").nonEmptyString());

@@ -178,6 +178,26 @@ std::optional<long long> ConfigReader::integer(long long min, long long max) con
                                       : value_->get<long long>();
 }
 
+std::optional<int> ConfigReader::port() const {
+  if (!present()) return std::nullopt;
+  if (value_->is_string()) {
+    const auto& text = value_->get_ref<const std::string&>();
+    const bool digits = !text.empty() && text.size() <= 5 &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits && std::stoi(text) >= 1 && std::stoi(text) <= 65535) return std::stoi(text);
+    fail("must be a port from 1 to 65535 (a number, or a string of digits)");
+    return std::nullopt;
+  }
+  if (auto number = integer(1, 65535)) return static_cast<int>(*number);
+  return std::nullopt;
+}
+
+std::optional<std::string> ConfigReader::stringOrUnset() const {
+  auto text = string();
+  if (text && text->empty()) return std::nullopt;
+  return text;
+}
+
 std::optional<long long> ConfigReader::positiveSecondsAsMs(double max_seconds) const {
   auto seconds = number();
   if (!seconds) return std::nullopt;

@@ -52,6 +52,13 @@ class ConfigReader {
   /// A number of seconds > 0 and <= max_seconds, returned in milliseconds.
   std::optional<long long> positiveSecondsAsMs(double max_seconds) const;
 
+  /// A TCP port from 1 to 65535: a whole number, or a string of digits ("19071", as the config
+  /// of web-monitor, the monitor webmon succeeds, writes ports).
+  std::optional<int> port() const;
+  /// A string, with "" taken as not set (web-monitor's config template leaves the values to
+  /// fill in as ""): nullopt for both, so the default stays.
+  std::optional<std::string> stringOrUnset() const;
+
   /// Records `rule` for this path, followed by ", got <value>".
   void fail(std::string_view rule) const;
   /// Records `rule` for this path as is.

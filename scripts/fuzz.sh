@@ -31,7 +31,7 @@ build report_decoder "$root/tests/fuzz/report_decoder_fuzz.cpp" "$root/common/pr
 # The config reader is every common/config*.cpp (one file per section, more to come).
 build config_loader "$root/tests/fuzz/config_loader_fuzz.cpp" "$root"/common/config*.cpp \
   "$root/common/probe_url.cpp" "$root/common/url_credentials.cpp" "$root/common/utf8.cpp" \
-  "$root/common/regexp.cpp"
+  "$root/common/json_tolerance.cpp" "$root/common/regexp.cpp"
 build dns_answer "$root/tests/fuzz/dns_answer_fuzz.cpp" "$root/producer/dns_answers.cpp" \
   "$root/common/utf8.cpp" -lcares
 

@@ -550,5 +550,31 @@ TEST(Config, UrlLongerThanAReportMayCarryIsRejected) {
               ElementsAre(HasSubstr("monitored_urls[0].url: must be at most 2048 characters")));
 }
 
+// As web-monitor's config writes them: ports as strings of digits, values left "" to fill in
+// (the defaults then), a trailing comma. Anything that is not a port is still an error.
+TEST(Config, PortsMayBeStringsOfDigitsAndEmptyValuesKeepTheDefaults) {
+  const Config config = parseConfig(R"({
+    "kafka": {"host": "127.0.0.1", "port": "19071", "topic": ""},
+    "db": {"host": "db", "port": "19069", "db_name": "", "user": "", "password": "",},
+    "monitored_urls": [{"url": "http://127.0.0.1/"},]
+  })",
+                                    noEnvironment());
+  EXPECT_EQ(config.kafka.bootstrapList(), "127.0.0.1:19071");
+  EXPECT_EQ(config.kafka.topic, "webmon.reports");
+  EXPECT_EQ(config.db.port, 19069);
+  EXPECT_EQ(config.db.db_name, "webmon");
+  EXPECT_EQ(config.db.user, "webmon");
+  for (const std::string port :
+       {R"("19071x")", R"("")", R"("0")", R"("65536")", R"(" 80")", R"("-1")", R"("123456")"}) {
+    EXPECT_THAT(
+        problemsOf(R"({"kafka": {"host": "k", "port": )" + port + R"(}, "monitored_urls": []})"),
+        ElementsAre(HasSubstr("kafka.port: must be a port from 1 to 65535")))
+        << port;
+  }
+  EXPECT_THAT(problemsOf(R"({"kafka": {"host": "k", "port": 1}, "db": {"port": 0.5},
+                            "monitored_urls": []})"),
+              ElementsAre(HasSubstr("db.port: must be a whole number")));
+}
+
 }  // namespace
 }  // namespace webmon::common
