@@ -7,31 +7,20 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <random>
-#include <sstream>
 
 #include "consumer/migrations.h"
 #include "consumer/report_writer.h"
+#include "tests/support/rollups_check.h"
 #include "tests/support/writer_fixture.h"
-
-#ifndef WEBMON_SOURCE_DIR
-#error "WEBMON_SOURCE_DIR must be defined by the build"
-#endif
 
 namespace webmon::consumer {
 namespace {
 
 using testing::count;
-
-std::string rollupsVsRawSql() {
-  std::ifstream file(std::string(WEBMON_SOURCE_DIR) + "/tests/support/rollups_vs_raw.sql");
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using testing::rollupsVsRawSql;
 
 // Reports over three UTC days (crossing midnight), seven URLs, every status, latencies in
 // quarter milliseconds (exact in binary, so sums compare exactly) across all buckets.

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <pqxx/nontransaction>
 #include <sstream>
 
+#include "tests/support/rollups_check.h"
 #include "tests/support/writer_fixture.h"
 
 #ifndef WEBMON_SOURCE_DIR
@@ -58,12 +58,7 @@ class WebMonitorImportTest : public testing::WriterFixture {
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return result.output;
   }
-  long long rollupsVsRaw() {
-    std::ifstream file(std::string(WEBMON_SOURCE_DIR) + "/tests/support/rollups_vs_raw.sql");
-    std::stringstream text;
-    text << file.rdbuf();
-    return count(*check_, text.str());
-  }
+  long long rollupsVsRaw() { return count(*check_, testing::rollupsVsRawSql()); }
 };
 
 TEST_F(WebMonitorImportTest, EveryRowMovesOnceMappedAndRolledUp) {
