@@ -1,15 +1,7 @@
 #!/usr/bin/env bash
 # The binaries' command line as an operator meets it: --version, --help, --check-config, and a
 # config with five mistakes that must produce five path-named errors and exit code 2.
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-failures=0
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-check() {  # check DESCRIPTION CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 
 for bin in "$WEBMON_PRODUCER" "$WEBMON_CONSUMER"; do
   name=$(basename "$bin")
@@ -49,5 +41,4 @@ for bin in "$WEBMON_PRODUCER" "$WEBMON_CONSUMER"; do
   check "$name --check-config does not print the password" bash -c "[[ \"\$1\" != *s3cr3t* ]]" _ "$out"
 done
 
-if ((failures > 0)); then echo "$failures check(s) failed"; exit 1; fi
-echo "all checks passed"
+finish

@@ -4,15 +4,7 @@
 # strings, Kafka TLS as PEM paths, db.sslmode and sslrootcert, a trailing comma, values left
 # "" for the operator to fill in. Both services must accept it as written (--check-config:
 # nothing is probed, nothing connects), and still refuse a port that is not one.
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-failures=0
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-check() {  # check DESCRIPTION CONDITION...
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 
 for bin in "$WEBMON_PRODUCER" "$WEBMON_CONSUMER"; do
   name=$(basename "$bin")
@@ -30,4 +22,4 @@ for bin in "$WEBMON_PRODUCER" "$WEBMON_CONSUMER"; do
   check "$name still refuses a port that is not one, by its path (exit $code)" \
     bash -c "[[ $code -eq 2 && \"\$1\" == *'kafka.port: must be a port from 1 to 65535 (a number, or a string of digits), got \"19071x\"'* ]]" _ "$out"
 done
-((failures == 0)) || { echo "$failures checks failed"; exit 1; }
+finish
