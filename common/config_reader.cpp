@@ -184,7 +184,8 @@ std::optional<int> ConfigReader::port() const {
     const auto& text = value_->get_ref<const std::string&>();
     const bool digits = !text.empty() && text.size() <= 5 &&
                         text.find_first_not_of("0123456789") == std::string::npos;
-    if (digits && std::stoi(text) >= 1 && std::stoi(text) <= 65535) return std::stoi(text);
+    const int number = digits ? std::stoi(text) : 0;
+    if (number >= 1 && number <= 65535) return number;
     fail("must be a port from 1 to 65535 (a number, or a string of digits)");
     return std::nullopt;
   }
