@@ -5,9 +5,11 @@
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/config.h"
 #include "common/config_error.h"
+#include "common/json_tolerance.h"
 #include "common/url_credentials.h"
 
 namespace webmon::common {
@@ -30,7 +32,10 @@ std::string urlSecretIn(const std::string& path) {
   nlohmann::json root;
   try {
     std::ifstream file(path);
-    root = nlohmann::json::parse(file);
+    std::ostringstream text;
+    text << file.rdbuf();
+    // As the config reader reads it, trailing commas forgiven: a file it accepts is looked at.
+    root = nlohmann::json::parse(blankTrailingCommas(text.str()));
   } catch (const std::exception&) {
     return "";
   }

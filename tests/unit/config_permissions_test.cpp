@@ -91,6 +91,13 @@ TEST(ConfigPermissions, ATargetsPasswordInTheFileIsWarnedAboutByItsKey) {
   ConfigFile private_file(R"({"user": "webmon"})", 0600,
                           R"([{"url": "http://ops:hunter2@127.0.0.1/x"}])");
   EXPECT_FALSE(worldReadableSecretsWarning(private_file.path()).has_value());
+  // Written as web-monitor's example is, with a trailing comma the config reader forgives.
+  ConfigFile trailing_comma(R"({"user": "webmon",})", 0644,
+                            R"([{"url": "http://ops:hunter2@127.0.0.1/x"},])");
+  const auto trailing_warning = worldReadableSecretsWarning(trailing_comma.path());
+  ASSERT_TRUE(trailing_warning.has_value());
+  EXPECT_THAT(*trailing_warning, HasSubstr("monitored_urls[0].url"));
+
   ConfigFile user_only(R"({"user": "webmon"})", 0644, R"([{"url": "http://ops@127.0.0.1/x"}])");
   EXPECT_FALSE(worldReadableSecretsWarning(user_only.path()).has_value());
 }
