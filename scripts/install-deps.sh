@@ -24,6 +24,8 @@ packages=(
   # promtool (Prometheus's own exposition parser) for the /metrics test; systemd-analyze
   # to verify the unit files
   prometheus systemd
+  # the Debian package (scripts/build-deb.sh): man pages from --help, and its checker
+  help2man lintian
 )
 if [[ ${1:-} == --real-kafka ]]; then
   # Debian packages no Kafka broker: its jars come from Maven Central (scripts/kafka/pom.xml).

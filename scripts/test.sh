@@ -54,9 +54,10 @@ if ((sanitize)); then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
   export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-  # The soak measures memory, which means little under ASan, and the fuzz targets carry their
-  # own sanitizers; everything else runs here too.
-  ctest_args=(-LE 'soak|fuzz' "${ctest_args[@]}")
+  # The soak measures memory, which means little under ASan, the fuzz targets carry their
+  # own sanitizers, and the package test makes its own release build; everything else runs
+  # here too.
+  ctest_args=(-LE 'soak|fuzz|package' "${ctest_args[@]}")
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DWEBMON_SANITIZE=ON
 fi
 echo "== all test suites passed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# configs/systemd/*.service as systemd itself reads them (systemd-analyze verify, offline):
-# valid directives, executables that exist (pointed at this build), and a hardening score of
-# at most 2.5 ("OK") from `systemd-analyze security`.
+# configs/systemd/*.service.in as systemd itself reads them (systemd-analyze verify,
+# offline): valid directives, executables that exist (pointed at this build), and a hardening
+# score of at most 2.5 ("OK") from `systemd-analyze security`. The installed units, as the
+# Debian package ships them, are checked by package.deb.
 set -euo pipefail
 command -v systemd-analyze >/dev/null ||
   { echo "FAIL: systemd-analyze not found (Debian package systemd; scripts/install-deps.sh installs it)"; exit 1; }
@@ -9,8 +10,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for service in producer consumer; do
   binary=$([[ $service == producer ]] && echo "$WEBMON_PRODUCER" || echo "$WEBMON_CONSUMER")
-  sed "s|/usr/local/bin/webmon-$service|$binary|g" \
-    "$WEBMON_SOURCE_DIR/configs/systemd/webmon-$service.service" >"$work/webmon-$service.service"
+  sed -e "s|@WEBMON_BINDIR@/webmon-$service|$binary|g" -e "s|@WEBMON_CONFIG_FILE@|/etc/webmon/config.json|g" \
+    -e "s|@WEBMON_SYSCONFDIR@|/etc/webmon|g" -e "s|@WEBMON_DOCDIR@|/usr/share/doc/webmon|g" \
+    "$WEBMON_SOURCE_DIR/configs/systemd/webmon-$service.service.in" >"$work/webmon-$service.service"
+  ! grep -n '@[A-Z_]*@' "$work/webmon-$service.service" || { echo "FAIL: a placeholder the test does not fill"; exit 1; }
   grep -q "^ExecStart=$binary " "$work/webmon-$service.service" || { echo "FAIL: no ExecStart for $service"; exit 1; }
 done
 (cd "$work" && systemd-analyze verify --man=no ./webmon-producer.service ./webmon-consumer.service) ||
@@ -23,6 +26,6 @@ for service in producer consumer; do
     { echo "FAIL: webmon-$service.service exposure $score > 2.5"; exit 1; }
   echo "webmon-$service.service: verify ok, exposure $score"
 done
-grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$WEBMON_SOURCE_DIR/configs/systemd/webmon-producer.service" ||
+grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$WEBMON_SOURCE_DIR/configs/systemd/webmon-producer.service.in" ||
   { echo "FAIL: the producer unit cannot be reloaded"; exit 1; }
 echo "ok   - systemd units verify and are hardened"
