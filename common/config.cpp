@@ -117,11 +117,12 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
     problems.throwIfAny();
   }
   root.rejectUnknownKeys(
-      {"kafka", "db", "retention", "monitored_urls", "logging", "producer", "consumer"});
+      {"kafka", "db", "retention", "alerts", "monitored_urls", "logging", "producer", "consumer"});
   readKafka(root.field("kafka"), env, config.kafka);
   readDb(root.field("db"), env, config.db);
   readRetention(root.field("retention"), config.retention);
-  readUrls(root.field("monitored_urls"), env, config.monitored_urls);
+  readAlerts(root.field("alerts"), env, config.alerts);
+  readUrls(root.field("monitored_urls"), env, config.alerts.receivers, config.monitored_urls);
   readLogging(root.field("logging"), config.logging);
   readProducer(root.field("producer"), config.producer);
   readConsumer(root.field("consumer"), config.consumer);

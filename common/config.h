@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/alerts_config.h"
 #include "common/probe_enums.h"
 #include "common/regexp.h"
 #include "common/url_credentials.h"
@@ -116,6 +117,7 @@ struct MonitoredUrl {
   // the next); one report per period covers them all (README "Attempts").
   int attempts = 1;
   milliseconds attempt_spacing{1'000};
+  UrlAlerts alerts;  // the consumer's business: whom its incidents notify
   bool operator==(const MonitoredUrl&) const = default;
 };
 
@@ -167,6 +169,7 @@ struct Config {
   KafkaConfig kafka;
   DbConfig db;
   RetentionConfig retention;
+  AlertsConfig alerts;
   std::vector<MonitoredUrl> monitored_urls;
   LoggingConfig logging;
   ProducerConfig producer;

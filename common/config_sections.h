@@ -15,12 +15,22 @@ void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out)
 void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out);        // db.cpp
 void readRetention(const ConfigReader& node, RetentionConfig& out);                // retention.cpp
 void readUrls(const ConfigReader& node, const EnvLookup& env,
+              const std::vector<AlertReceiver>& receivers,
               std::vector<MonitoredUrl>& out);  // urls.cpp
 // A URL's credentials (url_auth.cpp): those in the URL as `written` (out.url becomes the URL
 // with its password masked), and the basic_auth key.
 void takeCredentialsFromUrl(const ConfigReader& url_field, const std::string& written,
                             MonitoredUrl& out);
 void readBasicAuth(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out);
+void readAlerts(const ConfigReader& node, const EnvLookup& env, AlertsConfig& out);  // alerts.cpp
+// A URL's alerts key; `receivers`: the names alerts.receivers defines.
+void readUrlAlerts(const ConfigReader& node, const std::vector<AlertReceiver>& receivers,
+                   UrlAlerts& out);
+// Secrets kept out of the config file (secrets.cpp): the value of the environment variable
+// `name_field` names, or the content of the file `path_field` names (one trailing line break
+// dropped). Both record a problem and return nullopt when it is not set, empty or unreadable.
+std::optional<std::string> secretFromEnv(const ConfigReader& name_field, const EnvLookup& env);
+std::optional<std::string> secretFromFile(const ConfigReader& path_field);
 void readLogging(const ConfigReader& node, LoggingConfig& out);  // services.cpp, the three
 void readProducer(const ConfigReader& node, ProducerConfig& out);
 void readConsumer(const ConfigReader& node, ConsumerConfig& out);

@@ -1,11 +1,6 @@
 // A URL's credentials: those written into the URL itself (masked in everything but the probe)
 // and the basic_auth key, which keeps the password out of the config file.
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "common/config_sections.h"
 
 namespace webmon::common::config_sections {
@@ -25,30 +20,6 @@ void takeCredentialsFromUrl(const ConfigReader& url_field, const std::string& wr
   out.password_in_url = !parts->credentials.password.empty();
   out.basic_auth = std::move(parts->credentials);
 }
-
-namespace {
-
-// The password in a file of its own (a secrets mount, say): its content, one trailing line
-// break dropped, as `echo secret > file` writes it.
-std::optional<std::string> readPasswordFile(const ConfigReader& field, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    field.fail("cannot be read (" + std::string(std::strerror(errno)) + ")");
-    return std::nullopt;
-  }
-  std::ostringstream content;
-  content << file.rdbuf();
-  std::string password = content.str();
-  if (!password.empty() && password.back() == '\n') password.pop_back();
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.empty()) {
-    field.fail("names an empty file (it must hold the password)");
-    return std::nullopt;
-  }
-  return password;
-}
-
-}  // namespace
 
 void readBasicAuth(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out) {
   const auto auth = node.field("basic_auth");
@@ -86,17 +57,9 @@ void readBasicAuth(const ConfigReader& node, const EnvLookup& env, MonitoredUrl&
         "holding the password)");
     return;
   }
-  if (from_env.present()) {
-    if (auto name = from_env.nonEmptyString()) {
-      if (auto value = env(*name); value && !value->empty()) {
-        credentials.password = *value;
-      } else {
-        from_env.fail("names an environment variable that is not set or empty");
-      }
-    }
-  } else if (auto path = from_file.nonEmptyString()) {
-    if (auto password = readPasswordFile(from_file, *path)) credentials.password = *password;
-  }
+  const auto password =
+      from_env.present() ? secretFromEnv(from_env, env) : secretFromFile(from_file);
+  if (password) credentials.password = *password;
   out.basic_auth = std::move(credentials);
 }
 

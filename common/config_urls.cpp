@@ -286,8 +286,8 @@ const std::initializer_list<std::string_view> kUrlKeys = {
     "basic_auth",
     // body and certificate checks
     "regexp", "max_body_bytes", "ca_file", "verify_tls", "min_cert_days", "expiring_cert",
-    // dns, tcp and tls, attempts
-    "record", "expect", "dns_server", "send", "attempts", "attempt_spacing"};
+    // alerts (the consumer's), dns, tcp and tls, attempts
+    "alerts", "record", "expect", "dns_server", "send", "attempts", "attempt_spacing"};
 
 // type, url (and the host and port it names) and name.
 void readIdentity(const ConfigReader& node, MonitoredUrl& out) {
@@ -353,7 +353,8 @@ bool readTiming(const ConfigReader& node, MonitoredUrl& out) {
   return timeout_ok && period_ok && out.period > out.timeout;
 }
 
-void readUrl(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out) {
+void readUrl(const ConfigReader& node, const EnvLookup& env,
+             const std::vector<AlertReceiver>& receivers, MonitoredUrl& out) {
   node.rejectUnknownKeys(kUrlKeys);
   readIdentity(node, out);
   readBasicAuth(node, env, out);
@@ -366,11 +367,13 @@ void readUrl(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out) 
   readHttpChecks(node, out);
   readDnsCheck(node, out);
   readAttempts(node, out, timing_ok);
+  readUrlAlerts(node.field("alerts"), receivers, out.alerts);
 }
 
 }  // namespace
 
-void readUrls(const ConfigReader& node, const EnvLookup& env, std::vector<MonitoredUrl>& out) {
+void readUrls(const ConfigReader& node, const EnvLookup& env,
+              const std::vector<AlertReceiver>& receivers, std::vector<MonitoredUrl>& out) {
   if (!node.required()) return;
   const std::size_t count = node.arraySize();
   out.reserve(count);
@@ -382,7 +385,7 @@ void readUrls(const ConfigReader& node, const EnvLookup& env, std::vector<Monito
       continue;
     }
     MonitoredUrl url;
-    readUrl(item, env, url);
+    readUrl(item, env, receivers, url);
     if (url.url.empty()) continue;
     auto [it, inserted] = first_index.emplace(url.url, i);
     if (!inserted) {

@@ -20,8 +20,12 @@ StatusServer::StatusServer(const std::string& listen, const std::string& setting
                [health = std::move(health)](const httplib::Request&, httplib::Response& response) {
                  const Health now = health();
                  response.status = now.healthy ? 200 : 503;
-                 response.set_content(now.healthy ? "ok\n" : "unhealthy: " + now.reason + "\n",
-                                      "text/plain; charset=utf-8");
+                 // Healthy with a reason: working, with something an operator should see
+                 // (a notification receiver failing) that a restart would not mend.
+                 const std::string body = !now.healthy         ? "unhealthy: " + now.reason
+                                          : now.reason.empty() ? std::string("ok")
+                                                               : "ok, but " + now.reason;
+                 response.set_content(body + "\n", "text/plain; charset=utf-8");
                });
   // Scrapes are rare and small: two threads are plenty, and idle connections close soon.
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };

@@ -21,7 +21,7 @@ namespace webmon::common {
 
 struct Health {
   bool healthy = true;
-  std::string reason;  // why not, for the 503 body and the log
+  std::string reason;  // why not, for the 503 body and the log; when healthy, a warning
 };
 
 /// One reason a service may be unable to do its job, and for how long it has held (zero: it

@@ -6,6 +6,8 @@
 
 #include "common/backoff.h"
 #include "common/status_server.h"
+#include "consumer/alerts/incident_tracker.h"
+#include "consumer/alerts/notification_dispatcher.h"
 #include "consumer/consumer_metrics.h"
 #include "consumer/history_retention.h"
 #include "consumer/kafka_reader.h"
@@ -63,11 +65,24 @@ void ConsumerService::waitForSchema(ReportWriter& writer, common::Backoff& backo
   metrics.database_failing.clear();
 }
 
+// A receiver that keeps failing is worth a line on /healthz, but not a 503: restarting the
+// consumer would not mend it, and its notifications are kept until it answers.
+common::Health withReceivers(common::Health health,
+                             const alerts::NotificationDispatcher& dispatcher,
+                             std::chrono::milliseconds grace) {
+  if (!health.healthy || dispatcher.failingSince().elapsed() <= grace) return health;
+  health.reason = "notification receivers failing: " + dispatcher.failingReceivers() +
+                  "; their notifications are kept and retried";
+  return health;
+}
+
 ConsumerTotals ConsumerService::run() {
-  ReportWriter writer(config_.db, config_.retention.reports_days);
+  auto tracker = std::make_shared<const alerts::IncidentTracker>(alerts::AlertPolicy(config_));
+  ReportWriter writer(config_.db, config_.retention.reports_days, tracker);
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
   common::metrics::Registry registry;
   ConsumerMetrics metrics(registry);
+  alerts::NotificationDispatcher dispatcher(config_.db, tracker->policy(), {}, &registry);
   common::metrics::Moment loop_heartbeat;  // when the reading loop last turned
   loop_heartbeat.set(std::chrono::steady_clock::now());
   // Served from the start, so /healthz can say that the database is unreachable during
@@ -75,14 +90,18 @@ ConsumerTotals ConsumerService::run() {
   // server below stops before either goes away).
   auto status = common::startStatusServer(
       config_.consumer.metrics_listen, "consumer.metrics_listen", registry,
-      [&metrics, &loop_heartbeat, grace = config_.consumer.health_grace] {
-        return consumerHealth(metrics, loop_heartbeat, grace);
+      [&metrics, &loop_heartbeat, &dispatcher, grace = config_.consumer.health_grace] {
+        return withReceivers(consumerHealth(metrics, loop_heartbeat, grace), dispatcher, grace);
       },
       "the consumer");
 
   waitForSchema(writer, backoff, metrics, loop_heartbeat);
   if (shutdown_.requested()) return {};
   RetentionSchedule retention(config_.db, config_.retention);
+  if (!config_.alerts.receivers.empty()) {
+    dispatcher.start(shutdown_);
+    spdlog::info("delivering notifications to {} receivers", config_.alerts.receivers.size());
+  }
 
   StoredOffsets stored_offsets(config_.db);  // where assigned partitions start
   KafkaReader reader(config_.kafka, config_.consumer, metrics.kafka_down, &stored_offsets);

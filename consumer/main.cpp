@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "common/command_line.h"
+#include "common/curl_global.h"
 #include "common/shutdown_signal.h"
 #include "consumer/consumer_service.h"
 #include "consumer/report_writer.h"
@@ -12,8 +13,8 @@
 int main(int argc, char** argv) {
   using namespace webmon;
   // An operator may send SIGHUP to both services after editing the shared config. The
-  // consumer has nothing to reload (URL changes never concern it), and SIGHUP's default
-  // action would kill it.
+  // consumer reads its part (alerts) at start only, so an edit of alerts needs a restart;
+  // SIGHUP's default action would kill it.
   std::signal(SIGHUP, SIG_IGN);
   const common::ServiceIdentity identity{
       "webmon-consumer", "consumer",
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
       spdlog::info("schema of {} is up to date ({} migrations applied)", writer.where(), applied);
       return;
     }
+    common::CurlGlobal curl_global;  // notifications: before the dispatcher's thread
     common::ShutdownSignal shutdown;
     consumer::ConsumerService service(std::move(config), shutdown);
     const auto totals = service.run();

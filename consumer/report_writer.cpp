@@ -197,15 +197,22 @@ std::vector<RejectedRecord> sortOutDuplicates(pqxx::work& tx,
   return clashes;
 }
 
-// Rolls up the reports this transaction inserted: all of `reports` but those `not_stored`
-// (ids already stored, refused by PostgreSQL).
-void rollUpInserted(pqxx::transaction_base& tx, std::span<const ReportRecord> reports,
-                    const std::vector<const ReportRecord*>& not_stored) {
+// The reports this transaction inserted: all of `reports` but those `not_stored` (ids
+// already stored, refused by PostgreSQL). Only they are rolled up and move alert states.
+std::vector<const common::ProbeReport*> insertedReports(
+    std::span<const ReportRecord> reports, const std::vector<const ReportRecord*>& not_stored) {
   const std::unordered_set<const ReportRecord*> skip(not_stored.begin(), not_stored.end());
-  BatchRollups rollups;
+  std::vector<const common::ProbeReport*> inserted;
+  inserted.reserve(reports.size());
   for (const auto& record : reports) {
-    if (skip.count(&record) == 0) rollups.add(record.report);
+    if (skip.count(&record) == 0) inserted.push_back(&record.report);
   }
+  return inserted;
+}
+
+void rollUp(pqxx::transaction_base& tx, const std::vector<const common::ProbeReport*>& reports) {
+  BatchRollups rollups;
+  for (const auto* report : reports) rollups.add(*report);
   rollups.store(tx);
 }
 
@@ -230,8 +237,12 @@ std::size_t messageCount(const DecodedBatch& batch) {
 
 }  // namespace
 
-ReportWriter::ReportWriter(common::DbConfig config, int keep_report_days)
-    : config_(std::move(config)), where_(config_.describe()), partitions_(keep_report_days) {}
+ReportWriter::ReportWriter(common::DbConfig config, int keep_report_days,
+                           std::shared_ptr<const alerts::IncidentTracker> tracker)
+    : config_(std::move(config)),
+      where_(config_.describe()),
+      partitions_(keep_report_days),
+      tracker_(std::move(tracker)) {}
 
 pqxx::connection& ReportWriter::connection() {
   if (connection_ && connection_->is_open()) return *connection_;
@@ -268,7 +279,9 @@ WriteResult ReportWriter::writeAll(const DecodedBatch& batch) {
   result.not_stored = messageCount(batch) - messageCount(claimed);
   copyRows(tx, "reports", claimed.reports);
   result.inserted = claimed.reports.size();
-  rollUpInserted(tx, claimed.reports, {});
+  const auto inserted = insertedReports(claimed.reports, {});
+  rollUp(tx, inserted);
+  if (tracker_) tracker_->apply(tx, inserted);
   insertRejected(tx, claimed.rejected, result);
   advanceOffsets(tx, spans, result.mismatched);
   tx.commit();
@@ -290,7 +303,9 @@ WriteResult ReportWriter::writeIsolatingRefused(const DecodedBatch& batch) {
   insertIsolating(tx, claimed.reports, isolated);
   auto not_stored = isolated.not_inserted;
   not_stored.insert(not_stored.end(), isolated.refused.begin(), isolated.refused.end());
-  rollUpInserted(tx, claimed.reports, not_stored);
+  const auto inserted = insertedReports(claimed.reports, not_stored);
+  rollUp(tx, inserted);
+  if (tracker_) tracker_->apply(tx, inserted);
   WriteResult& result = isolated.result;
   insertRejected(tx, sortOutDuplicates(tx, isolated.not_inserted, result), result);
   insertRejected(tx, result.refused, result);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "consumer/alerts/incident_tracker.h"
 #include "consumer/batch_endpoints.h"
 #include "consumer/decoded_batch.h"
 #include "consumer/report_partitions.h"
@@ -18,8 +19,11 @@ namespace webmon::consumer {
 class ReportWriter final : public BatchStore {
  public:
   /// `keep_report_days`: retention.reports_days; reports of older days are set aside in
-  /// rejected_reports (their day's partition is gone). 0 keeps every day.
-  explicit ReportWriter(common::DbConfig config, int keep_report_days = 0);
+  /// rejected_reports (their day's partition is gone). 0 keeps every day. `tracker`: moves
+  /// monitor_state and incidents with the inserted reports, in the same transaction (none:
+  /// the tables are left alone).
+  explicit ReportWriter(common::DbConfig config, int keep_report_days = 0,
+                        std::shared_ptr<const alerts::IncidentTracker> tracker = nullptr);
 
   /// Connects if not connected (and applies pending migrations if asked to).
   /// Throws WriteFailed when the database cannot be reached.
@@ -50,6 +54,7 @@ class ReportWriter final : public BatchStore {
   std::unique_ptr<pqxx::connection> connection_;
   ReportPartitions partitions_;
   bool staging_ready_ = false;  // the connection's temporary staging table exists
+  std::shared_ptr<const alerts::IncidentTracker> tracker_;
 };
 
 }  // namespace webmon::consumer

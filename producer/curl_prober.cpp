@@ -342,12 +342,4 @@ void CurlProber::poll(std::chrono::milliseconds timeout, std::vector<WaitFd>& ex
   }
 }
 
-CurlGlobal::CurlGlobal() {
-  if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-    throw std::runtime_error("curl_global_init failed");
-  }
-}
-
-CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
-
 }  // namespace webmon::producer

@@ -53,13 +53,4 @@ class CurlProber {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Calls curl_global_init on construction and curl_global_cleanup on destruction; one per process.
-class CurlGlobal {
- public:
-  CurlGlobal();
-  ~CurlGlobal();
-  CurlGlobal(const CurlGlobal&) = delete;
-  CurlGlobal& operator=(const CurlGlobal&) = delete;
-};
-
 }  // namespace webmon::producer

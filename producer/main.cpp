@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include "common/command_line.h"
+#include "common/curl_global.h"
 #include "common/shutdown_signal.h"
 #include "producer/curl_prober.h"
 #include "producer/producer_service.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   const common::ServiceIdentity identity{
       "webmon-producer", "producer",
       "Probes the configured URLs and publishes one JSON report per probe to Kafka.", false};
-  producer::CurlGlobal curl_global;  // once per process, before any libcurl use
+  common::CurlGlobal curl_global;  // once per process, before any libcurl use
   common::CommandLine options;
   common::Config config;
   if (auto exit_code = common::startService(argc, argv, identity, options, config)) {

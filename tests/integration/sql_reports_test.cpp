@@ -247,6 +247,47 @@ TEST_F(SqlReportsTest, SlowestPhaseNamesWhereTheTimeGoes) {
   EXPECT_EQ(fields(rows[2])[2], "dns");
 }
 
+TEST_F(SqlReportsTest, IncidentsListsThoseOverlappingTheWindowWithDowntimeAndMttrPerUrl) {
+  pqxx::nontransaction tx(*connection_);
+  const auto incident = [&](const std::string& url, const std::string& opened,
+                            const std::string& closed) {
+    tx.exec(
+        "INSERT INTO incidents (url, name, opened_at, closed_at, cause_kind, cause, "
+        "failed_probes) VALUES (" +
+        tx.quote(url) + "," + tx.quote(url) + ", now() - interval " + tx.quote(opened) + "," +
+        (closed.empty() ? "NULL" : "now() - interval " + tx.quote(closed)) +
+        ", 'connect', 'refused', 3)");
+  };
+  incident("http://a/", "2 hours", "1 hour 50 minutes");  // 10 minutes
+  incident("http://a/", "1 hour", "40 minutes");          // 20 minutes
+  incident("http://b/", "45 minutes", "");                // open
+  incident("http://c/", "40 days", "39 days 23 hours");   // before the window
+  incident("http://d/", "31 days", "29 days");            // half in it
+  const auto rows = runReport("incidents.sql");
+  ASSERT_EQ(rows.size(), 4u + 3u);
+  // The incidents, oldest first: d, a, a, b.
+  EXPECT_EQ(fields(rows[0])[1], "http://d/");
+  EXPECT_EQ(fields(rows[0])[5], "2 days");
+  EXPECT_EQ(fields(rows[1])[1], "http://a/");
+  EXPECT_EQ(fields(rows[1])[5], "00:10:00");
+  EXPECT_EQ(fields(rows[1])[6], "f");
+  EXPECT_EQ(fields(rows[2])[5], "00:20:00");
+  EXPECT_EQ(fields(rows[3])[1], "http://b/");
+  EXPECT_EQ(fields(rows[3])[6], "t");
+  EXPECT_EQ(fields(rows[3])[7], "connect");
+  // Per URL, most downtime in the window first: d (the day inside it), b (45 minutes so
+  // far), a (10 + 20 minutes, MTTR 15 minutes). c is outside the window.
+  EXPECT_EQ(fields(rows[4])[0], "http://d/");
+  EXPECT_EQ(fields(rows[4])[4], "2 days");
+  EXPECT_EQ(fields(rows[5])[0], "http://b/");
+  EXPECT_EQ(fields(rows[5])[2], "1");
+  EXPECT_EQ(fields(rows[5]).size(), 4u);  // no MTTR: nothing closed
+  EXPECT_EQ(fields(rows[6]),
+            (std::vector<std::string>{"http://a/", "2", "0", "00:30:00", "00:15:00"}));
+  // A longer window takes c in too.
+  EXPECT_EQ(runReport("incidents.sql", "-v window='60 days'").size(), 5u + 4u);
+}
+
 TEST_F(SqlReportsTest, FlakyCountsPeriodsThatNeededAnotherAttemptAndFailedAttempts) {
   // Stores a period of three attempts, `failed` of which failed, with the given median.
   auto period = [&](const std::string& url, double minutes_ago, int failed, double median) {

@@ -1,0 +1,50 @@
+#pragma once
+// The alerts section of the config: when an incident opens and closes, and whom the consumer
+// tells (README "Alerts"). Read by common/config_alerts.cpp, used by consumer/alerts/.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace webmon::common {
+
+enum class ReceiverType { Webhook, Slack };
+
+/// Somewhere notifications go. The url may hold a token (Slack's incoming webhooks do):
+/// taken from the environment or a file when the config says so, and never logged.
+struct AlertReceiver {
+  std::string name;
+  ReceiverType type = ReceiverType::Webhook;
+  std::string url;
+  std::string shown_url;     // for logs and errors: scheme://host/... without path or query
+  std::string bearer_token;  // webhook: sent as "Authorization: Bearer ..." when set
+  std::chrono::milliseconds timeout{10'000};  // one delivery attempt, connect to last byte
+  bool operator==(const AlertReceiver&) const = default;
+};
+
+/// When a URL's incidents open and close, and how often a reminder goes out while one is open.
+struct AlertRules {
+  int confirm_down = 2;                  // failed periods in a row that open an incident
+  int confirm_up = 1;                    // good periods in a row that close it
+  std::chrono::seconds remind_every{0};  // 0: no reminders
+  bool operator==(const AlertRules&) const = default;
+};
+
+struct AlertsConfig {
+  AlertRules rules;
+  std::vector<AlertReceiver> receivers;  // none: nothing is sent
+  bool operator==(const AlertsConfig&) const = default;
+};
+
+/// A monitored URL's own alerts key: `false` (nothing sent for it), or rules and receivers
+/// (by name) that replace the section's for this URL.
+struct UrlAlerts {
+  bool enabled = true;
+  std::optional<int> confirm_down, confirm_up;
+  std::optional<std::chrono::seconds> remind_every;
+  std::optional<std::vector<std::string>> receivers;  // unset: every receiver
+  bool operator==(const UrlAlerts&) const = default;
+};
+
+}  // namespace webmon::common

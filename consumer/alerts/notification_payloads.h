@@ -1,0 +1,29 @@
+#pragma once
+// What a receiver is sent for one outbox row: an Alertmanager-compatible webhook body
+// (payload version 4, plus a `webmon` object), or a Slack incoming-webhook message.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/alerts_config.h"
+
+namespace webmon::consumer::alerts {
+
+/// One row of the notifications table, as the dispatcher claimed it.
+struct Notification {
+  std::int64_t id = 0;
+  std::string event_id;  // a UUID; the Idempotency-Key
+  std::int64_t incident_id = 0;
+  std::string receiver;
+  std::string kind;  // firing, resolved or reminder
+  nlohmann::json event;
+  int attempts = 0;  // before this one
+  int reminder = 0;  // reminders only: the how-manyth
+};
+
+std::string webhookPayload(const Notification& notification);
+std::string slackPayload(const Notification& notification);
+std::string payloadFor(common::ReceiverType type, const Notification& notification);
+
+}  // namespace webmon::consumer::alerts

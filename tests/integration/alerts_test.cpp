@@ -1,0 +1,287 @@
+// Alerts against a real PostgreSQL and a local HTTP receiver: incidents open and close once
+// however the reports arrive (in one batch, over many, redelivered), their notifications are
+// queued in the same transaction, and the dispatcher delivers each exactly once through a
+// receiver that fails, one that hangs, and two dispatchers racing for the same outbox.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/nontransaction>
+#include <set>
+#include <thread>
+
+#include "consumer/alerts/incident_tracker.h"
+#include "consumer/alerts/notification_dispatcher.h"
+#include "consumer/migrations.h"
+#include "consumer/report_writer.h"
+#include "tests/support/recording_receiver.h"
+#include "tests/support/test_env.h"
+#include "tests/support/writer_fixture.h"
+
+namespace webmon::consumer {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::count;
+using ::testing::HasSubstr;
+
+constexpr const char* kUrl = "https://shop.example/health";
+
+ReportRecord probe(bool ok, int minute, std::int64_t offset, const std::string& url = kUrl) {
+  ReportRecord r;
+  r.report.id = common::newReportId();
+  r.report.url = url;
+  r.report.name = "shop";
+  r.report.checked_at =
+      *common::parseRfc3339("2026-12-01T10:00:00Z") + std::chrono::minutes(minute);
+  r.report.ok = ok;
+  r.report.http_status = ok ? 200 : 503;
+  r.report.response_time_ms = 20;
+  if (!ok) r.report.error = common::ProbeError{common::ErrorKind::Http, "HTTP status 503"};
+  r.report.producer_id = "p1";
+  r.position = {"reports", 0, offset};
+  return r;
+}
+
+// up, down, down, down, up, up: one incident (confirm_down 2), opened at minute 1.
+std::vector<ReportRecord> outage(std::int64_t first_offset = 0) {
+  std::vector<ReportRecord> records;
+  const bool ok[] = {true, false, false, false, true, true};
+  for (int i = 0; i < 6; ++i) records.push_back(probe(ok[i], i, first_offset + i));
+  return records;
+}
+
+common::Config alertsConfig(const std::string& receiver_url) {
+  common::Config config;
+  config.alerts.rules = {2, 1, 0s};
+  for (const char* name : {"ops", "chat"}) {
+    common::AlertReceiver receiver;
+    receiver.name = name;
+    receiver.type =
+        std::string(name) == "chat" ? common::ReceiverType::Slack : common::ReceiverType::Webhook;
+    receiver.url = receiver_url;
+    receiver.timeout = 500ms;
+    config.alerts.receivers.push_back(receiver);
+  }
+  return config;
+}
+
+class AlertsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WEBMON_REQUIRE_TEST_ENV();
+    db_ = std::make_unique<testing::ScratchDatabase>();
+    config_ = alertsConfig(receiver_.url());
+    makeWriter();
+    ASSERT_GT(writer_->migrate(), 0);
+    check_ = std::make_unique<pqxx::connection>(db_->connectionString());
+  }
+  void makeWriter() {
+    tracker_ = std::make_shared<const alerts::IncidentTracker>(alerts::AlertPolicy(config_));
+    writer_ = std::make_unique<ReportWriter>(db_->config(), 0, tracker_);
+  }
+  alerts::NotificationDispatcher dispatcher(alerts::DispatcherOptions options = fastRetries()) {
+    return alerts::NotificationDispatcher(db_->config(), alerts::AlertPolicy(config_), options);
+  }
+  static alerts::DispatcherOptions fastRetries() {
+    alerts::DispatcherOptions options;
+    options.poll_interval = 50ms;
+    options.first_retry = 100ms;
+    options.longest_retry = 400ms;
+    return options;
+  }
+  long long sql(const std::string& query) { return count(*check_, query); }
+  // Rounds until nothing is pending or `limit` passes (on a connection of its own, so two
+  // threads may call it).
+  void deliverAll(alerts::NotificationDispatcher& d, std::chrono::milliseconds limit = 20s) {
+    pqxx::connection own(db_->connectionString());
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (count(own, "SELECT count(*) FROM notifications WHERE delivered_at IS NULL") > 0 &&
+           std::chrono::steady_clock::now() < give_up) {
+      d.runRound();
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+
+  testing::RecordingReceiver receiver_;
+  std::unique_ptr<testing::ScratchDatabase> db_;
+  common::Config config_;
+  std::shared_ptr<const alerts::IncidentTracker> tracker_;
+  std::unique_ptr<ReportWriter> writer_;
+  std::unique_ptr<pqxx::connection> check_;
+};
+
+TEST_F(AlertsTest, AnOutageIsOneIncidentWithOneFiringAndOneResolvedPerReceiver) {
+  writer_->write(DecodedBatch{outage(), {}});
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents"), 1);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents WHERE opened_at = '2026-12-01T10:01:00Z' AND "
+                "closed_at = '2026-12-01T10:04:00Z' AND failed_probes = 3 AND cause_kind = "
+                "'http' AND cause = 'HTTP status 503'"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'firing'"), 2);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'resolved'"), 2);
+  EXPECT_EQ(sql("SELECT count(*) FROM monitor_state WHERE state = 'up' AND since = "
+                "'2026-12-01T10:04:00Z' AND last_checked_at = '2026-12-01T10:05:00Z' AND "
+                "open_incident_id IS NULL"),
+            1);
+}
+
+TEST_F(AlertsTest, ReportsSpreadOverBatchesAndRedeliveredOpenAndCloseOnce) {
+  const auto records = outage();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const DecodedBatch one{{records[i]}, {}};
+    writer_->write(one);
+    writer_->write(one);  // redelivered: the stored offset refuses it
+    // A consumer that restarts makes a new writer, and reads the state back from the table.
+    if (i == 2) makeWriter();
+  }
+  writer_->write(DecodedBatch{records, {}});  // the whole range once more
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents"), 1);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents WHERE closed_at IS NOT NULL AND failed_probes = 3"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications"), 4);
+}
+
+TEST_F(AlertsTest, ALateReportMovesNoStateAndAUrlWithAlertsOffRecordsButTellsNobody) {
+  config_.monitored_urls.push_back({});
+  config_.monitored_urls.back().url = "https://quiet.example/";
+  config_.monitored_urls.back().alerts.enabled = false;
+  makeWriter();
+  // Within a batch the reports are applied in checked_at order; a report older than one a
+  // previous batch applied (a producer that buffered through a Kafka outage) is history only.
+  writer_->write(DecodedBatch{{probe(true, 10, 0)}, {}});
+  std::vector<ReportRecord> records = {probe(false, 5, 1), probe(false, 6, 2),
+                                       probe(false, 0, 3, "https://quiet.example/"),
+                                       probe(false, 1, 4, "https://quiet.example/")};
+  writer_->write(DecodedBatch{records, {}});
+  EXPECT_EQ(sql("SELECT count(*) FROM reports"), 5);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents WHERE url = 'https://shop.example/health'"), 0);
+  EXPECT_EQ(sql("SELECT count(*) FROM monitor_state WHERE url = 'https://shop.example/health' AND "
+                "state = 'up'"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents WHERE url = 'https://quiet.example/'"), 1);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications"), 0);
+}
+
+TEST_F(AlertsTest, TheDispatcherDeliversEachNotificationOnceInOrderWithItsEventId) {
+  writer_->write(DecodedBatch{outage(), {}});
+  auto d = dispatcher();
+  deliverAll(d);
+  const auto accepted = receiver_.accepted();
+  ASSERT_EQ(accepted.size(), 4u);
+  std::set<std::string> keys;
+  for (const auto& r : accepted) keys.insert(r.idempotency_key);
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE delivered_at IS NOT NULL AND attempts = "
+                "1 AND event_id::text IN ('" +
+                [&] {
+                  std::string list;
+                  for (const auto& k : keys) list += (list.empty() ? "" : "','") + k;
+                  return list;
+                }() +
+                "')"),
+            4);
+  // Per receiver, firing before resolved.
+  std::vector<std::string> webhook_statuses;
+  for (const auto& r : accepted) {
+    const auto body = nlohmann::json::parse(r.body);
+    if (body.contains("version")) webhook_statuses.push_back(body["status"]);
+  }
+  EXPECT_EQ(webhook_statuses, (std::vector<std::string>{"firing", "resolved"}));
+  // Nothing more goes out.
+  d.runRound();
+  EXPECT_EQ(receiver_.requests().size(), 4u);
+}
+
+TEST_F(AlertsTest, AFailingReceiverIsRetriedWithBackOffShownAsFailingAndLosesNothing) {
+  writer_->write(DecodedBatch{outage(), {}});
+  receiver_.failNext(5);
+  auto d = dispatcher();
+  d.runRound();
+  EXPECT_EQ(sql("SELECT count(*) FROM notification_receivers WHERE state = 'failing' AND "
+                "last_error LIKE 'HTTP 500: receiver broken on purpose'"),
+            2);
+  EXPECT_THAT(d.failingReceivers(), HasSubstr("HTTP 500"));
+  // Back-off per receiver: one attempt each in that round, not one per notification.
+  EXPECT_EQ(receiver_.requests().size(), 2u);
+  deliverAll(d);
+  EXPECT_EQ(receiver_.accepted().size(), 4u);
+  std::set<std::string> keys;
+  for (const auto& r : receiver_.accepted()) keys.insert(r.idempotency_key);
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_EQ(receiver_.requests().size(), 4u + 5u);
+  EXPECT_EQ(sql("SELECT sum(attempts) FROM notifications"), 4 + 5);
+  EXPECT_EQ(sql("SELECT count(*) FROM notification_receivers WHERE state = 'ok'"), 2);
+  EXPECT_EQ(d.failingReceivers(), "");
+  EXPECT_FALSE(d.failingSince().isSet());
+}
+
+TEST_F(AlertsTest, AHangingReceiverTimesOutAndIsDeliveredOnceWhenItAnswers) {
+  writer_->write(DecodedBatch{{probe(false, 0, 0), probe(false, 1, 1)}, {}});  // firing only
+  receiver_.hangFor(1500ms);  // the receivers' timeout is 500 ms
+  auto d = dispatcher();
+  d.runRound();
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE delivered_at IS NULL AND attempts = 1 "
+                "AND last_error LIKE 'Timeout was reached%'"),
+            2);
+  receiver_.hangFor(0ms);
+  deliverAll(d);
+  EXPECT_EQ(receiver_.accepted().size(), 2u);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE delivered_at IS NOT NULL"), 2);
+}
+
+TEST_F(AlertsTest, TwoDispatchersDeliverEveryNotificationExactlyOnce) {
+  // 40 URLs, each with an outage: 80 incidents' worth of notifications, 160 rows.
+  std::vector<ReportRecord> records;
+  std::int64_t offset = 0;
+  for (int u = 0; u < 40; ++u) {
+    for (int i = 0; i < 4; ++i) {
+      records.push_back(
+          probe(i == 3, i, offset++, "https://site" + std::to_string(u) + ".example/"));
+    }
+  }
+  writer_->write(DecodedBatch{records, {}});
+  ASSERT_EQ(sql("SELECT count(*) FROM notifications"), 160);
+  receiver_.failNext(3);
+  auto one = dispatcher();
+  auto two = dispatcher();
+  std::thread racer([&] { deliverAll(two); });
+  deliverAll(one);
+  racer.join();
+  const auto accepted = receiver_.accepted();
+  std::multiset<std::string> keys;
+  for (const auto& r : accepted) keys.insert(r.idempotency_key);
+  EXPECT_EQ(accepted.size(), 160u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 160u);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE delivered_at IS NULL"), 0);
+}
+
+TEST_F(AlertsTest, RemindersWhileDownAtTheirIntervalAndNotTwice) {
+  config_.alerts.rules.remind_every = 1s;
+  makeWriter();
+  writer_->write(DecodedBatch{{probe(false, 0, 0), probe(false, 1, 1)}, {}});
+  auto one = dispatcher();
+  auto two = dispatcher();
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 2500ms) {
+    one.runRound();
+    two.runRound();
+    std::this_thread::sleep_for(50ms);
+  }
+  // At 1 s and 2 s after the firing: two reminders per receiver.
+  EXPECT_EQ(sql("SELECT reminders FROM incidents"), 2);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'reminder'"), 4);
+  EXPECT_EQ(sql("SELECT count(DISTINCT (event->>'reminder')) FROM notifications WHERE kind = "
+                "'reminder'"),
+            2);
+  // A closed incident is reminded of no more.
+  writer_->write(DecodedBatch{{probe(true, 2, 2)}, {}});
+  std::this_thread::sleep_for(1200ms);
+  one.runRound();
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'reminder'"), 4);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'resolved'"), 2);
+}
+
+}  // namespace
+}  // namespace webmon::consumer

@@ -1,0 +1,148 @@
+// The alerts section and each URL's alerts key: the issue's example as written, the defaults,
+// secrets from the environment or a file, and a path-named error for every mistake.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "common/config.h"
+#include "common/config_error.h"
+
+namespace webmon::common {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+EnvLookup environment(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string document(const std::string& alerts, const std::string& urls) {
+  return R"({"kafka": {"bootstrap_servers": ["127.0.0.1:9092"]}, )" +
+         (alerts.empty() ? "" : R"("alerts": )" + alerts + ", ") + R"("monitored_urls": )" + urls +
+         "}";
+}
+
+std::vector<std::string> problemsOf(const std::string& alerts, const std::string& urls,
+                                    const EnvLookup& env = environment({})) {
+  try {
+    parseConfig(document(alerts, urls), env);
+  } catch (const ConfigError& error) {
+    return error.problems();
+  }
+  return {};
+}
+
+TEST(ConfigAlerts, TheIssuesExampleAsWritten) {
+  const auto config = parseConfig(
+      document(R"({
+      "confirm_down": 2, "confirm_up": 1, "remind_every": 3600,
+      "receivers": [
+        {"name": "ops", "type": "webhook", "url": "https://hooks.example/webmon"},
+        {"name": "chat", "type": "slack", "url_env": "WEBMON_SLACK_URL"}
+      ]
+    })",
+               R"([
+      {"url": "https://example.com", "alerts": {"confirm_down": 3, "receivers": ["ops"]}},
+      {"url": "https://example.org", "alerts": false}])"),
+      environment({{"WEBMON_SLACK_URL", "https://hooks.slack.test/services/T0/B0/secret"}}));
+  EXPECT_EQ(config.alerts.rules, (AlertRules{2, 1, std::chrono::seconds(3600)}));
+  ASSERT_EQ(config.alerts.receivers.size(), 2u);
+  EXPECT_EQ(config.alerts.receivers[0].name, "ops");
+  EXPECT_EQ(config.alerts.receivers[0].type, ReceiverType::Webhook);
+  EXPECT_EQ(config.alerts.receivers[0].url, "https://hooks.example/webmon");
+  EXPECT_EQ(config.alerts.receivers[1].type, ReceiverType::Slack);
+  EXPECT_EQ(config.alerts.receivers[1].url, "https://hooks.slack.test/services/T0/B0/secret");
+  EXPECT_EQ(config.alerts.receivers[1].shown_url, "https://hooks.slack.test/…");
+  EXPECT_EQ(config.monitored_urls[0].alerts.confirm_down, 3);
+  EXPECT_EQ(config.monitored_urls[0].alerts.receivers, std::vector<std::string>{"ops"});
+  EXPECT_FALSE(config.monitored_urls[1].alerts.enabled);
+}
+
+TEST(ConfigAlerts, WithoutTheSectionNothingIsSentAndTheDefaultsHold) {
+  const auto config =
+      parseConfig(document("", R"([{"url": "https://example.com"}])"), environment({}));
+  EXPECT_TRUE(config.alerts.receivers.empty());
+  EXPECT_EQ(config.alerts.rules, (AlertRules{2, 1, std::chrono::seconds(0)}));
+  EXPECT_TRUE(config.monitored_urls[0].alerts.enabled);
+  EXPECT_FALSE(config.monitored_urls[0].alerts.receivers);
+}
+
+TEST(ConfigAlerts, ATokenAndAUrlFromFiles) {
+  const std::string url_file = ::testing::TempDir() + "webmon-alerts-url";
+  const std::string token_file = ::testing::TempDir() + "webmon-alerts-token";
+  std::ofstream(url_file) << "http://127.0.0.1:9/hook\n";
+  std::ofstream(token_file) << "t0ken\n";
+  const auto config = parseConfig(
+      document(R"({"receivers": [{"name": "ops", "type": "webhook", "url_file": ")" + url_file +
+                   R"(", "token_file": ")" + token_file + R"(", "timeout": 2.5}]})",
+               "[]"),
+      environment({}));
+  EXPECT_EQ(config.alerts.receivers[0].url, "http://127.0.0.1:9/hook");
+  EXPECT_EQ(config.alerts.receivers[0].bearer_token, "t0ken");
+  EXPECT_EQ(config.alerts.receivers[0].timeout, std::chrono::milliseconds(2500));
+  std::remove(url_file.c_str());
+  std::remove(token_file.c_str());
+}
+
+TEST(ConfigAlerts, EveryMistakeIsNamedByItsPath) {
+  const auto problems = problemsOf(
+      R"({"confirm_down": -1, "confirm_up": 0, "remind_every": -5, "bogus": 1,
+          "receivers": [
+            {"name": "ops", "type": "webhook", "url": "ftp://hooks.example/x"},
+            {"name": "ops", "type": "slack", "url": "https://hooks.example/y"},
+            {"name": "mail", "type": "email", "url": "https://x.example/"},
+            {"name": "chat", "type": "slack", "url_env": "WEBMON_UNSET"},
+            {"name": "two", "type": "webhook", "url": "https://a.example/", "url_env": "X"},
+            {"name": "bad name", "type": "pager", "url": "https://a.example/"}
+          ]})",
+      R"([{"url": "https://example.com", "alerts": {"receivers": ["ops", "nobody"],
+                                                    "confirm_up": 1000}},
+          {"url": "https://example.org", "alerts": "no"}])");
+  EXPECT_THAT(
+      problems,
+      UnorderedElementsAre(
+          HasSubstr("alerts.confirm_down: must be"), HasSubstr("alerts.confirm_up: must be"),
+          HasSubstr("alerts.remind_every: must be"), HasSubstr("alerts.bogus: unknown key"),
+          HasSubstr("alerts.receivers[0].url: must be an http:// or https:// URL"),
+          HasSubstr("alerts.receivers[1].name: is the name of an earlier receiver"),
+          HasSubstr("alerts.receivers[2].type: must be webhook or slack (email is not "
+                    "built yet)"),
+          HasSubstr("alerts.receivers[3].url_env: names an environment variable that is "
+                    "not set"),
+          HasSubstr("alerts.receivers[4]: must have only one of url, url_env and url_file"),
+          HasSubstr("alerts.receivers[5].name: must be letters, digits"),
+          HasSubstr("alerts.receivers[5].type: must be webhook or slack"),
+          HasSubstr("monitored_urls[0].alerts.receivers[1]: names no receiver in "
+                    "alerts.receivers (defined: ops, mail, chat, two)"),
+          HasSubstr("monitored_urls[0].alerts.confirm_up: must be"),
+          HasSubstr("monitored_urls[1].alerts: must be false")));
+}
+
+TEST(ConfigAlerts, ASecretUrlIsNotShownInItsError) {
+  const auto problems =
+      problemsOf(R"({"receivers": [{"name": "c", "type": "slack", "url_env": "HOOK"}]})", "[]",
+                 environment({{"HOOK", "gopher://hooks.example/services/s3cret"}}));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("gopher://hooks.example/…"));
+  EXPECT_THAT(problems[0], Not(HasSubstr("s3cret")));
+}
+
+TEST(ConfigAlerts, AUrlCannotNameAReceiverWhenNoneIsDefined) {
+  EXPECT_THAT(problemsOf("", R"([{"url": "https://e.example", "alerts": {"receivers": ["x"]}}])"),
+              ElementsAre(HasSubstr("monitored_urls[0].alerts.receivers[0]: names a receiver, but "
+                                    "alerts.receivers defines none")));
+}
+
+}  // namespace
+}  // namespace webmon::common
