@@ -34,6 +34,9 @@ struct AlertRules {
 struct AlertsConfig {
   AlertRules rules;
   std::vector<AlertReceiver> receivers;  // none: nothing is sent
+  // The longest wait between two attempts at a failing receiver (the back-off doubles from
+  // 5 s, or from this when it is shorter).
+  std::chrono::seconds retry_max{300};
   bool operator==(const AlertsConfig&) const = default;
 };
 

@@ -127,7 +127,10 @@ void readReceiver(const ConfigReader& node, const EnvLookup& env,
 
 void readAlerts(const ConfigReader& node, const EnvLookup& env, AlertsConfig& out) {
   if (!node.present()) return;
-  node.rejectUnknownKeys({"confirm_down", "confirm_up", "remind_every", "receivers"});
+  node.rejectUnknownKeys({"confirm_down", "confirm_up", "remind_every", "retry_max", "receivers"});
+  if (auto s = node.field("retry_max").integer(1, 24 * 3600)) {
+    out.retry_max = std::chrono::seconds(*s);
+  }
   if (auto n = node.field("confirm_down").integer(1, kMaxConfirm)) out.rules.confirm_down = *n;
   if (auto n = node.field("confirm_up").integer(1, kMaxConfirm)) out.rules.confirm_up = *n;
   if (auto s = node.field("remind_every").integer(0, kMaxRemindSeconds)) {

@@ -82,7 +82,10 @@ ConsumerTotals ConsumerService::run() {
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(30));
   common::metrics::Registry registry;
   ConsumerMetrics metrics(registry);
-  alerts::NotificationDispatcher dispatcher(config_.db, tracker->policy(), {}, &registry);
+  alerts::DispatcherOptions dispatch;
+  dispatch.longest_retry = config_.alerts.retry_max;
+  dispatch.first_retry = std::min(dispatch.first_retry, dispatch.longest_retry);
+  alerts::NotificationDispatcher dispatcher(config_.db, tracker->policy(), dispatch, &registry);
   common::metrics::Moment loop_heartbeat;  // when the reading loop last turned
   loop_heartbeat.set(std::chrono::steady_clock::now());
   // Served from the start, so /healthz can say that the database is unreachable during

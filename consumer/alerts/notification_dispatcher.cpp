@@ -33,16 +33,8 @@ NotificationDispatcher::NotificationDispatcher(common::DbConfig db, AlertPolicy 
       options_(options),
       sender_(std::move(sender)),
       registry_(registry) {
-  if (registry_) {
-    // Made now, per receiver, so a scrape shows every receiver from the start at zero.
-    for (const auto& receiver : policy_.receivers()) {
-      registry_->counter("webmon_notifications_sent_total",
-                         "Notifications a receiver accepted (2xx).", {{"receiver", receiver.name}});
-      registry_->counter("webmon_notification_failures_total",
-                         "Delivery attempts that failed (kept and retried).",
-                         {{"receiver", receiver.name}});
-    }
-  }
+  // Made now, per receiver, so a scrape shows every receiver from the start at zero.
+  for (const auto& receiver : policy_.receivers()) countersOf(receiver.name);
 }
 
 NotificationDispatcher::~NotificationDispatcher() { stop(); }
@@ -96,15 +88,29 @@ std::size_t NotificationDispatcher::queueReminders() {
   return queued;
 }
 
+// A registry makes a new series on every call: each receiver's pair is made once, here.
+NotificationDispatcher::ReceiverCounters* NotificationDispatcher::countersOf(
+    const std::string& receiver) {
+  if (registry_ == nullptr) return nullptr;
+  auto it = counters_.find(receiver);
+  if (it == counters_.end()) {
+    const common::metrics::Labels labels = {{"receiver", receiver}};
+    it = counters_
+             .emplace(receiver,
+                      ReceiverCounters{
+                          &registry_->counter("webmon_notifications_sent_total",
+                                              "Notifications a receiver accepted (2xx).", labels),
+                          &registry_->counter("webmon_notification_failures_total",
+                                              "Delivery attempts that failed (kept and retried).",
+                                              labels)})
+             .first;
+  }
+  return &it->second;
+}
+
 void NotificationDispatcher::noteReceiver(const std::string& receiver, const PostOutcome& outcome) {
-  if (registry_) {
-    registry_
-        ->counter(outcome.delivered ? "webmon_notifications_sent_total"
-                                    : "webmon_notification_failures_total",
-                  outcome.delivered ? "Notifications a receiver accepted (2xx)."
-                                    : "Delivery attempts that failed (kept and retried).",
-                  {{"receiver", receiver}})
-        .inc();
+  if (auto* counters = countersOf(receiver)) {
+    (outcome.delivered ? counters->sent : counters->failed)->inc();
   }
   std::lock_guard lock(failing_mutex_);
   if (outcome.delivered) {

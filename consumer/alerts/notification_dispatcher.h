@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <pqxx/connection>
@@ -63,6 +64,11 @@ class NotificationDispatcher {
   std::size_t queueReminders();
   void deliverTo(const std::string& receiver, RoundResult& result);
   void noteReceiver(const std::string& receiver, const PostOutcome& outcome);
+  struct ReceiverCounters {
+    common::metrics::Counter* sent;
+    common::metrics::Counter* failed;
+  };
+  ReceiverCounters* countersOf(const std::string& receiver);
 
   common::DbConfig db_;
   AlertPolicy policy_;
@@ -70,6 +76,7 @@ class NotificationDispatcher {
   Sender sender_;
   std::unique_ptr<pqxx::connection> connection_;
   common::metrics::Registry* registry_;
+  std::map<std::string, ReceiverCounters> counters_;  // the dispatcher's thread only, once started
   common::metrics::Moment failing_since_;
   mutable std::mutex failing_mutex_;
   std::map<std::string, std::string> failing_;  // receiver -> last error

@@ -81,8 +81,10 @@ class AlertsTest : public ::testing::Test {
     tracker_ = std::make_shared<const alerts::IncidentTracker>(alerts::AlertPolicy(config_));
     writer_ = std::make_unique<ReportWriter>(db_->config(), 0, tracker_);
   }
-  alerts::NotificationDispatcher dispatcher(alerts::DispatcherOptions options = fastRetries()) {
-    return alerts::NotificationDispatcher(db_->config(), alerts::AlertPolicy(config_), options);
+  alerts::NotificationDispatcher dispatcher(alerts::DispatcherOptions options = fastRetries(),
+                                            common::metrics::Registry* registry = nullptr) {
+    return alerts::NotificationDispatcher(db_->config(), alerts::AlertPolicy(config_), options,
+                                          registry);
   }
   static alerts::DispatcherOptions fastRetries() {
     alerts::DispatcherOptions options;
@@ -197,7 +199,8 @@ TEST_F(AlertsTest, TheDispatcherDeliversEachNotificationOnceInOrderWithItsEventI
 TEST_F(AlertsTest, AFailingReceiverIsRetriedWithBackOffShownAsFailingAndLosesNothing) {
   writer_->write(DecodedBatch{outage(), {}});
   receiver_.failNext(5);
-  auto d = dispatcher();
+  common::metrics::Registry registry;
+  auto d = dispatcher(fastRetries(), &registry);
   d.runRound();
   EXPECT_EQ(sql("SELECT count(*) FROM notification_receivers WHERE state = 'failing' AND "
                 "last_error LIKE 'HTTP 500: receiver broken on purpose'"),
@@ -215,6 +218,18 @@ TEST_F(AlertsTest, AFailingReceiverIsRetriedWithBackOffShownAsFailingAndLosesNot
   EXPECT_EQ(sql("SELECT count(*) FROM notification_receivers WHERE state = 'ok'"), 2);
   EXPECT_EQ(d.failingReceivers(), "");
   EXPECT_FALSE(d.failingSince().isSet());
+  // Each receiver's series once, with every attempt counted (5 failures over the two).
+  const std::string scrape = registry.render();
+  EXPECT_THAT(scrape, HasSubstr("webmon_notifications_sent_total{receiver=\"ops\"} 2\n"));
+  EXPECT_THAT(scrape, HasSubstr("webmon_notifications_sent_total{receiver=\"chat\"} 2\n"));
+  const auto failures = [&](const std::string& receiver) {
+    const std::string key = "webmon_notification_failures_total{receiver=\"" + receiver + "\"} ";
+    const auto at = scrape.find(key);
+    EXPECT_NE(at, std::string::npos) << scrape;
+    EXPECT_EQ(scrape.find(key, at + 1), std::string::npos) << "series twice:\n" << scrape;
+    return at == std::string::npos ? -1 : std::stoi(scrape.substr(at + key.size()));
+  };
+  EXPECT_EQ(failures("ops") + failures("chat"), 5);
 }
 
 TEST_F(AlertsTest, AHangingReceiverTimesOutAndIsDeliveredOnceWhenItAnswers) {

@@ -102,6 +102,17 @@ start_targets() {
   target_port=$(cat "$work/target.port")
 }
 
+# The notification receiver (tests/support/notification_receiver.cpp): what it is sent goes to
+# $work/received.jsonl; receiver_control fail?seconds=N | hang?seconds=N | ok.
+start_receiver() {
+  "$WEBMON_TEST_RECEIVER" --port-file "$work/receiver.port" --record "$work/received.jsonl" \
+    >"$work/receiver.log" 2>&1 &
+  helper_pids+=($!)
+  wait_until 10 test -s "$work/receiver.port" || fail "the notification receiver did not start"
+  receiver_port=$(cat "$work/receiver.port")
+}
+receiver_control() { curl -fsS -d "" "http://127.0.0.1:$receiver_port/control/$1" >/dev/null; }
+
 # write_config URL_COUNT PERIOD_SECONDS PRODUCER_JSON CONSUMER_JSON
 write_config() {
   local count=$1 period=$2 urls="" i

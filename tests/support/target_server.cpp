@@ -5,6 +5,8 @@
 //   GET /delay/<ms>      200 after <ms> milliseconds
 //   GET /flaky           200 and 500 in turn, 200 first
 //   GET /hits            how many requests each path has had, one "path count" per line
+//   GET /switch/<name>   200 while the switch is up (the start), 503 while it is down
+//   POST /switch/<name>/down, /switch/<name>/up   turn it: a target a test takes down and up
 //
 // With --silent-port-file it also opens a second port that accepts TCP connections but never
 // answers, the classic hung server a probe must time out on. With --hostile-port-file it also
@@ -138,6 +140,21 @@ int main(int argc, char** argv) {
     response.status = fail ? 500 : 200;
     response.set_content(fail ? "failing\n" : "ok\n", "text/plain");
   });
+  std::mutex switches_mutex;
+  std::map<std::string, bool> switches_down;
+  server.Get(R"(/switch/([a-z0-9_-]+))",
+             [&](const httplib::Request& request, httplib::Response& response) {
+               std::lock_guard lock(switches_mutex);
+               const bool down = switches_down[request.matches[1]];
+               response.status = down ? 503 : 200;
+               response.set_content(down ? "switched down\n" : "ok\n", "text/plain");
+             });
+  server.Post(R"(/switch/([a-z0-9_-]+)/(up|down))",
+              [&](const httplib::Request& request, httplib::Response& response) {
+                std::lock_guard lock(switches_mutex);
+                switches_down[request.matches[1]] = request.matches[2] == "down";
+                response.set_content("ok\n", "text/plain");
+              });
   server.Get("/hits", [&](const httplib::Request&, httplib::Response& response) {
     std::lock_guard lock(hits_mutex);
     std::string body;
