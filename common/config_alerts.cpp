@@ -11,6 +11,8 @@ namespace {
 
 constexpr long long kMaxConfirm = 100;
 constexpr long long kMaxRemindSeconds = 30LL * 24 * 3600;
+// Names go into labels, log lines and error messages: short ones.
+constexpr std::size_t kMaxNameLength = 64;
 
 // scheme://host/… : enough to tell receivers apart in a log without the path, where Slack
 // and most webhook services keep their token.
@@ -74,10 +76,11 @@ void readReceiver(const ConfigReader& node, const EnvLookup& env,
   const auto name = node.field("name");
   if (name.required()) {
     if (auto text = name.nonEmptyString()) {
-      if (text->find_first_not_of(
+      if (text->size() > kMaxNameLength ||
+          text->find_first_not_of(
               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-          std::string::npos) {
-        name.fail("must be letters, digits, '_', '.' or '-'");
+              std::string::npos) {
+        name.fail("must be 1 to 64 letters, digits, '_', '.' or '-'");
         ok = false;
       } else if (!names.insert(*text).second) {
         name.fail("is the name of an earlier receiver: names must be unique");

@@ -121,7 +121,7 @@ TEST(ConfigAlerts, EveryMistakeIsNamedByItsPath) {
           HasSubstr("alerts.receivers[3].url_env: names an environment variable that is "
                     "not set"),
           HasSubstr("alerts.receivers[4]: must have only one of url, url_env and url_file"),
-          HasSubstr("alerts.receivers[5].name: must be letters, digits"),
+          HasSubstr("alerts.receivers[5].name: must be 1 to 64 letters, digits"),
           HasSubstr("alerts.receivers[5].type: must be webhook or slack"),
           HasSubstr("monitored_urls[0].alerts.receivers[1]: names no receiver in "
                     "alerts.receivers (defined: ops, mail, chat, two)"),
