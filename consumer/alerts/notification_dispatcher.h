@@ -9,6 +9,7 @@
 // notifications kept; it shows as failing in notification_receivers, the metrics and /healthz.
 // Reminders for open incidents are queued here too.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>

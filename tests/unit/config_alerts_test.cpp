@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "common/config_error.h"
+#include "tests/support/fake_environment.h"
 
 namespace webmon::common {
 namespace {
@@ -19,13 +20,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-EnvLookup environment(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using webmon::testing::environment;
 
 std::string document(const std::string& alerts, const std::string& urls) {
   return R"({"kafka": {"bootstrap_servers": ["127.0.0.1:9092"]}, )" +

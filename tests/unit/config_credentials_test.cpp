@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/config_error.h"
+#include "tests/support/fake_environment.h"
 
 namespace webmon::common {
 namespace {
@@ -20,13 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-EnvLookup environment(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using webmon::testing::environment;
 
 std::string withUrls(const std::string& urls) {
   return R"({"kafka": {"bootstrap_servers": ["127.0.0.1:9092"]}, "monitored_urls": )" + urls + "}";
@@ -127,7 +122,7 @@ TEST(ConfigCredentials, ErrorsNameThePathAndTheRuleAndNeverThePassword) {
   for (const auto& [urls, expected] : cases) {
     const auto problems = problemsOf(urls, env);
     ASSERT_FALSE(problems.empty()) << urls;
-    EXPECT_THAT(problems, testing::Contains(HasSubstr(expected))) << urls;
+    EXPECT_THAT(problems, ::testing::Contains(HasSubstr(expected))) << urls;
     for (const auto& problem : problems) EXPECT_THAT(problem, Not(HasSubstr("hunter2"))) << urls;
   }
 }

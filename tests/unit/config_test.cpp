@@ -7,6 +7,7 @@
 
 #include "common/config_error.h"
 #include "common/probe_report.h"
+#include "tests/support/fake_environment.h"
 
 namespace webmon::common {
 namespace {
@@ -18,13 +19,7 @@ EnvLookup noEnvironment() {
   return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
 }
 
-EnvLookup environment(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using webmon::testing::environment;
 
 std::vector<std::string> problemsOf(const std::string& json,
                                     const EnvLookup& env = noEnvironment()) {
