@@ -9,17 +9,23 @@
 
 namespace webmon::common {
 
-enum class ReceiverType { Webhook, Slack };
+enum class ReceiverType { Webhook, Slack, Email };
 
 /// Somewhere notifications go. The url may hold a token (Slack's incoming webhooks do):
 /// taken from the environment or a file when the config says so, and never logged.
 struct AlertReceiver {
   std::string name;
   ReceiverType type = ReceiverType::Webhook;
-  std::string url;
+  std::string url;           // http(s):// for webhook and slack, smtp(s):// for email
   std::string shown_url;     // for logs and errors: scheme://host/... without path or query
   std::string bearer_token;  // webhook: sent as "Authorization: Bearer ..." when set
   std::chrono::milliseconds timeout{10'000};  // one delivery attempt, connect to last byte
+  // email only
+  std::string mail_from;             // the envelope and From: address
+  std::vector<std::string> mail_to;  // every recipient, envelope and To:
+  std::string username, password;    // SMTP AUTH, when the server wants it
+  bool starttls = true;              // smtp://: upgrade with STARTTLS, refuse if it cannot
+  std::string ca_file;               // the CA that signed the SMTP server's certificate
   bool operator==(const AlertReceiver&) const = default;
 };
 

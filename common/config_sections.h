@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/config.h"
@@ -23,6 +24,9 @@ void takeCredentialsFromUrl(const ConfigReader& url_field, const std::string& wr
                             MonitoredUrl& out);
 void readBasicAuth(const ConfigReader& node, const EnvLookup& env, MonitoredUrl& out);
 void readAlerts(const ConfigReader& node, const EnvLookup& env, AlertsConfig& out);  // alerts.cpp
+// One of alerts.receivers (alert_receivers.cpp); `names` are those read so far.
+void readAlertReceiver(const ConfigReader& node, const EnvLookup& env,
+                       std::unordered_set<std::string>& names, std::vector<AlertReceiver>& out);
 // A URL's alerts key; `receivers`: the names alerts.receivers defines.
 void readUrlAlerts(const ConfigReader& node, const std::vector<AlertReceiver>& receivers,
                    UrlAlerts& out);

@@ -6,13 +6,6 @@
 
 namespace webmon::producer {
 
-void appendLine(CurlSlistPtr& list, const std::string& line) {
-  curl_slist* appended = curl_slist_append(list.get(), line.c_str());
-  if (appended == nullptr) throw std::runtime_error("curl_slist_append failed (out of memory?)");
-  list.release();  // now owned through `appended`
-  list.reset(appended);
-}
-
 size_t discardBody(char*, size_t size, size_t count, void*) { return size * count; }
 
 size_t keepBodyPrefix(char* data, size_t size, size_t count, void* user) {

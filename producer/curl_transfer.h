@@ -8,24 +8,15 @@
 #include <optional>
 #include <string>
 
+#include "common/curl_handles.h"
 #include "producer/probe_result.h"
 
 namespace webmon::producer {
 
-struct CurlEasyDeleter {
-  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-struct CurlMultiDeleter {
-  void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
-};
-using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
-
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+using common::appendLine;
+using common::CurlEasyPtr;
+using common::CurlMultiPtr;
+using common::CurlSlistPtr;
 
 // One probe in flight. It owns its easy handle until the probe finishes.
 struct Transfer {
@@ -52,9 +43,6 @@ struct Transfer {
   double first_byte_ms = 0;  // from the start, when the server's first byte arrived
   std::string failure;       // why the exchange failed, when it did
 };
-
-/// Appends `line` to `list`; throws when libcurl cannot (out of memory).
-void appendLine(CurlSlistPtr& list, const std::string& line);
 
 /// Most probes only need to know the transfer completed: the body is not kept.
 size_t discardBody(char*, size_t size, size_t count, void*);

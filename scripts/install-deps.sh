@@ -26,6 +26,8 @@ packages=(
   prometheus systemd
   # the Debian package (scripts/build-deb.sh): man pages from --help, and its checker
   help2man lintian
+  # a local SMTP server (STARTTLS, AUTH) for the email receiver's test
+  python3-aiosmtpd
 )
 if [[ ${1:-} == --real-kafka ]]; then
   # Debian packages no Kafka broker: its jars come from Maven Central (scripts/kafka/pom.xml).

@@ -1,20 +1,13 @@
 #include "consumer/alerts/http_post.h"
 
-#include <curl/curl.h>
+#include <algorithm>
 
-#include <memory>
-
+#include "common/curl_handles.h"
 #include "common/version.h"
+#include "consumer/alerts/one_line.h"
 
 namespace webmon::consumer::alerts {
 namespace {
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 
 // Keeps the start of the receiver's answer: enough to say why it refused.
 constexpr std::size_t kKeptAnswerBytes = 300;
@@ -28,34 +21,21 @@ std::size_t keepStart(char* data, std::size_t size, std::size_t count, void* use
   return bytes;
 }
 
-std::string oneLine(std::string text) {
-  for (auto& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
-}
-
 }  // namespace
 
-PostOutcome postJson(const PostRequest& request) {
-  PostOutcome outcome;
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+DeliveryOutcome postJson(const PostRequest& request) {
+  DeliveryOutcome outcome;
+  common::CurlEasyPtr easy(curl_easy_init());
   if (!easy) {
     outcome.error = "libcurl could not make a handle (out of memory?)";
     return outcome;
   }
-  std::unique_ptr<curl_slist, ListDeleter> headers;
-  const auto add = [&](const std::string& line) {
-    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
-    if (grown) {
-      (void)headers.release();
-      headers.reset(grown);
-    }
-  };
-  add("Content-Type: application/json");
-  add("Expect:");  // no 100-continue round trip for a small body
-  for (const auto& [name, value] : request.headers) add(name + ": " + value);
+  common::CurlSlistPtr headers;
+  common::appendLine(headers, "Content-Type: application/json");
+  common::appendLine(headers, "Expect:");  // no 100-continue round trip for a small body
+  for (const auto& [name, value] : request.headers) {
+    common::appendLine(headers, name + ": " + value);
+  }
   std::string answer;
   char error_buffer[CURL_ERROR_SIZE] = {};
   CURL* h = easy.get();
@@ -79,11 +59,11 @@ PostOutcome postJson(const PostRequest& request) {
                     (error_buffer[0] ? std::string(" (") + oneLine(error_buffer) + ")" : "");
     return outcome;
   }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &outcome.http_status);
-  outcome.delivered = outcome.http_status >= 200 && outcome.http_status < 300;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &outcome.status);
+  outcome.delivered = outcome.status >= 200 && outcome.status < 300;
   if (!outcome.delivered) {
-    outcome.error = "HTTP " + std::to_string(outcome.http_status) +
-                    (answer.empty() ? "" : ": " + oneLine(answer));
+    outcome.error =
+        "HTTP " + std::to_string(outcome.status) + (answer.empty() ? "" : ": " + oneLine(answer));
   }
   return outcome;
 }

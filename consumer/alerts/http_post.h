@@ -7,13 +7,9 @@
 #include <utility>
 #include <vector>
 
-namespace webmon::consumer::alerts {
+#include "consumer/alerts/delivery_outcome.h"
 
-struct PostOutcome {
-  bool delivered = false;  // a 2xx answer
-  long http_status = 0;    // 0: no answer (connect failed, timed out)
-  std::string error;       // why not delivered, for logs and the outbox row (no URL in it)
-};
+namespace webmon::consumer::alerts {
 
 struct PostRequest {
   std::string url;
@@ -22,6 +18,6 @@ struct PostRequest {
   std::chrono::milliseconds timeout{10'000};
 };
 
-PostOutcome postJson(const PostRequest& request);
+DeliveryOutcome postJson(const PostRequest& request);
 
 }  // namespace webmon::consumer::alerts

@@ -108,7 +108,8 @@ NotificationDispatcher::ReceiverCounters* NotificationDispatcher::countersOf(
   return &it->second;
 }
 
-void NotificationDispatcher::noteReceiver(const std::string& receiver, const PostOutcome& outcome) {
+void NotificationDispatcher::noteReceiver(const std::string& receiver,
+                                          const DeliveryOutcome& outcome) {
   if (auto* counters = countersOf(receiver)) {
     (outcome.delivered ? counters->sent : counters->failed)->inc();
   }
@@ -170,20 +171,13 @@ void NotificationDispatcher::deliverTo(const std::string& receiver, RoundResult&
     n.event = nlohmann::json::parse(rows[0][4].as<std::string>());
     n.attempts = rows[0][5].as<int>();
     n.reminder = rows[0][6].as<int>();
-    PostOutcome outcome;
+    DeliveryOutcome outcome;
     if (target == nullptr) {
       outcome.error = "receiver " + receiver +
                       " is not in alerts.receivers any more: add it back, or delete its "
                       "notifications by hand";
     } else {
-      PostRequest request{target->url,
-                          payloadFor(target->type, n),
-                          {{"Idempotency-Key", n.event_id}},
-                          target->timeout};
-      if (!target->bearer_token.empty()) {
-        request.headers.emplace_back("Authorization", "Bearer " + target->bearer_token);
-      }
-      outcome = sender_(request);
+      outcome = sender_(*target, n);
     }
     const std::string id = std::to_string(n.id);
     if (outcome.delivered) {

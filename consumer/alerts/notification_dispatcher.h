@@ -23,7 +23,7 @@
 #include "common/metrics.h"
 #include "common/shutdown_signal.h"
 #include "consumer/alerts/alert_policy.h"
-#include "consumer/alerts/http_post.h"
+#include "consumer/alerts/delivery.h"
 
 namespace webmon::consumer::alerts {
 
@@ -40,10 +40,10 @@ struct RoundResult {
 
 class NotificationDispatcher {
  public:
-  using Sender = std::function<PostOutcome(const PostRequest&)>;
+  using Sender = std::function<DeliveryOutcome(const common::AlertReceiver&, const Notification&)>;
 
   NotificationDispatcher(common::DbConfig db, AlertPolicy policy, DispatcherOptions options,
-                         common::metrics::Registry* registry = nullptr, Sender sender = postJson);
+                         common::metrics::Registry* registry = nullptr, Sender sender = deliver);
   ~NotificationDispatcher();
   NotificationDispatcher(const NotificationDispatcher&) = delete;
   NotificationDispatcher& operator=(const NotificationDispatcher&) = delete;
@@ -64,7 +64,7 @@ class NotificationDispatcher {
   pqxx::connection& connection();
   std::size_t queueReminders();
   void deliverTo(const std::string& receiver, RoundResult& result);
-  void noteReceiver(const std::string& receiver, const PostOutcome& outcome);
+  void noteReceiver(const std::string& receiver, const DeliveryOutcome& outcome);
   struct ReceiverCounters {
     common::metrics::Counter* sent;
     common::metrics::Counter* failed;

@@ -14,7 +14,8 @@ std::string text(const nlohmann::json& event, const char* key) {
   return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// "1h 2m 5s", "45s": how long an incident lasted, for people.
+}  // namespace
+
 std::string humanDuration(double seconds) {
   auto total = static_cast<long long>(std::llround(seconds));
   const long long days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60;
@@ -26,7 +27,7 @@ std::string humanDuration(double seconds) {
   return out + std::to_string(total) + "s";
 }
 
-std::string summary(const Notification& n) {
+std::string notificationSummary(const Notification& n) {
   const auto& e = n.event;
   const std::string name = text(e, "name");
   if (n.kind == "resolved") {
@@ -40,8 +41,6 @@ std::string summary(const Notification& n) {
   return line;
 }
 
-}  // namespace
-
 std::string webhookPayload(const Notification& n) {
   const auto& e = n.event;
   const bool resolved = n.kind == "resolved";
@@ -52,7 +51,8 @@ std::string webhookPayload(const Notification& n) {
                                  {"severity", "critical"}};
   std::string description = text(e, "error");
   if (resolved) description = "down for " + humanDuration(e.value("duration_s", 0.0));
-  const nlohmann::json annotations = {{"summary", summary(n)}, {"description", description}};
+  const nlohmann::json annotations = {{"summary", notificationSummary(n)},
+                                      {"description", description}};
   const nlohmann::json probe = e.value("probe", nlohmann::json::object());
   nlohmann::json webmon = {
       {"event_id", n.event_id},
@@ -99,7 +99,7 @@ std::string webhookPayload(const Notification& n) {
 
 std::string slackPayload(const Notification& n) {
   const char* icon = n.kind == "resolved" ? ":large_green_circle:" : ":red_circle:";
-  std::string line = std::string(icon) + " " + summary(n);
+  std::string line = std::string(icon) + " " + notificationSummary(n);
   if (n.kind != "resolved") {
     if (const auto error = text(n.event, "error"); !error.empty()) line += ": " + error;
   }

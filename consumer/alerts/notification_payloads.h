@@ -22,6 +22,11 @@ struct Notification {
   int reminder = 0;  // reminders only: the how-manyth
 };
 
+/// One line for people: "shop is down (timeout) since …", "shop is up again after 2m 5s".
+std::string notificationSummary(const Notification& notification);
+/// "1h 2m 5s", "45s".
+std::string humanDuration(double seconds);
+
 std::string webhookPayload(const Notification& notification);
 std::string slackPayload(const Notification& notification);
 std::string payloadFor(common::ReceiverType type, const Notification& notification);

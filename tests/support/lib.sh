@@ -113,6 +113,29 @@ start_receiver() {
 }
 receiver_control() { curl -fsS -d "" "http://127.0.0.1:$receiver_port/control/$1" >/dev/null; }
 
+# A local SMTP server (tests/support/smtp_receiver.py on aiosmtpd) requiring STARTTLS and
+# AUTH as user webmon / password $smtp_password, with a CA and certificate made here
+# ($work/smtp-ca.pem); it records every message in $work/mails.jsonl and refuses them (451)
+# while $work/smtp.fail exists.
+start_smtp_receiver() {
+  smtp_password="smtp-secret-$RANDOM"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=webmon test mail CA" \
+    -keyout "$work/smtp-ca.key" -out "$work/smtp-ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$work/smtp.key" \
+    -out "$work/smtp.csr" 2>/dev/null
+  openssl x509 -req -in "$work/smtp.csr" -CA "$work/smtp-ca.pem" -CAkey "$work/smtp-ca.key" \
+    -CAcreateserial -days 2 -extfile <(printf "subjectAltName=IP:127.0.0.1") \
+    -out "$work/smtp.pem" 2>/dev/null
+  # Debian's python3, which has the aiosmtpd package (not one first on PATH).
+  /usr/bin/python3 "$WEBMON_SOURCE_DIR/tests/support/smtp_receiver.py" --port-file "$work/smtp.port" \
+    --record "$work/mails.jsonl" --cert "$work/smtp.pem" --key "$work/smtp.key" \
+    --user webmon --password "$smtp_password" --fail-file "$work/smtp.fail" \
+    >"$work/smtp.log" 2>&1 &
+  helper_pids+=($!)
+  wait_until 20 test -s "$work/smtp.port" || fail "the SMTP receiver did not start"
+  smtp_port=$(cat "$work/smtp.port")
+}
+
 # write_config URL_COUNT PERIOD_SECONDS PRODUCER_JSON CONSUMER_JSON
 write_config() {
   local count=$1 period=$2 urls="" i

@@ -96,7 +96,8 @@ TEST(ConfigAlerts, EveryMistakeIsNamedByItsPath) {
           "receivers": [
             {"name": "ops", "type": "webhook", "url": "ftp://hooks.example/x"},
             {"name": "ops", "type": "slack", "url": "https://hooks.example/y"},
-            {"name": "mail", "type": "email", "url": "https://x.example/"},
+            {"name": "mail", "type": "email", "url": "https://x.example/", "from": "w@x.example",
+             "to": ["o@x.example"]},
             {"name": "chat", "type": "slack", "url_env": "WEBMON_UNSET"},
             {"name": "two", "type": "webhook", "url": "https://a.example/", "url_env": "X"},
             {"name": "bad name", "type": "pager", "url": "https://a.example/"}
@@ -111,17 +112,66 @@ TEST(ConfigAlerts, EveryMistakeIsNamedByItsPath) {
           HasSubstr("alerts.remind_every: must be"), HasSubstr("alerts.bogus: unknown key"),
           HasSubstr("alerts.receivers[0].url: must be an http:// or https:// URL"),
           HasSubstr("alerts.receivers[1].name: is the name of an earlier receiver"),
-          HasSubstr("alerts.receivers[2].type: must be webhook or slack (email is not "
-                    "built yet)"),
+          HasSubstr("alerts.receivers[2].url: must be an smtp:// (STARTTLS) or smtps:// (TLS) "
+                    "URL"),
           HasSubstr("alerts.receivers[3].url_env: names an environment variable that is "
                     "not set"),
           HasSubstr("alerts.receivers[4]: must have only one of url, url_env and url_file"),
           HasSubstr("alerts.receivers[5].name: must be 1 to 64 letters, digits"),
-          HasSubstr("alerts.receivers[5].type: must be webhook or slack"),
+          HasSubstr("alerts.receivers[5].type: must be webhook, slack or email"),
           HasSubstr("monitored_urls[0].alerts.receivers[1]: names no receiver in "
                     "alerts.receivers (defined: ops, mail, chat, two)"),
           HasSubstr("monitored_urls[0].alerts.confirm_up: must be"),
           HasSubstr("monitored_urls[1].alerts: must be false")));
+}
+
+TEST(ConfigAlerts, AnEmailReceiverWithItsPasswordFromTheEnvironment) {
+  const auto config = parseConfig(document(R"({"receivers": [{"name": "mail", "type": "email",
+                    "url": "smtp://mail.example:587", "from": "webmon@example.com",
+                    "to": ["ops@example.com", "oncall@example.com"], "username": "webmon",
+                    "password_env": "SMTP_PASSWORD", "ca_file": "/etc/webmon/mail-ca.pem"}]})",
+                                           R"([{"url": "https://example.com"}])"),
+                                  environment({{"SMTP_PASSWORD", "hunter2"}}));
+  ASSERT_EQ(config.alerts.receivers.size(), 1u);
+  const auto& mail = config.alerts.receivers[0];
+  EXPECT_EQ(mail.type, ReceiverType::Email);
+  EXPECT_EQ(mail.url, "smtp://mail.example:587");
+  EXPECT_EQ(mail.mail_from, "webmon@example.com");
+  EXPECT_THAT(mail.mail_to, ElementsAre("ops@example.com", "oncall@example.com"));
+  EXPECT_EQ(mail.username, "webmon");
+  EXPECT_EQ(mail.password, "hunter2");
+  EXPECT_TRUE(mail.starttls);
+  EXPECT_EQ(mail.ca_file, "/etc/webmon/mail-ca.pem");
+}
+
+TEST(ConfigAlerts, EmailMistakesAreNamedAndNoPasswordIsWrittenInTheConfig) {
+  const auto problems = problemsOf(
+      R"({"receivers": [
+            {"name": "a", "type": "email", "url": "smtp://m.example", "from": "not an address",
+             "to": []},
+            {"name": "b", "type": "email", "url": "smtp://m.example", "from": "w@m.example",
+             "to": ["o@m.example", "x@y@z"], "username": "w", "password": "hunter2"},
+            {"name": "c", "type": "email", "url": "smtp://m.example", "from": "w@m.example",
+             "to": ["o@m.example"], "password_env": "PW", "starttls": false},
+            {"name": "d", "type": "email", "url": "smtps://u:pw@m.example", "from": "w@m.example",
+             "to": ["o@m.example"], "starttls": true, "token_env": "T"},
+            {"name": "e", "type": "email", "url": "smtp://m.example"}
+          ]})",
+      "[]", environment({{"PW", "hunter2"}}));
+  EXPECT_THAT(problems,
+              UnorderedElementsAre(
+                  HasSubstr("alerts.receivers[0].from: must be one mail address"),
+                  HasSubstr("alerts.receivers[0].to: must list at least one address"),
+                  HasSubstr("alerts.receivers[1].to[1]: must be one mail address"),
+                  HasSubstr("alerts.receivers[1].password: would put a secret in the config"),
+                  HasSubstr("alerts.receivers[2]: has a password but no username"),
+                  HasSubstr("alerts.receivers[2].starttls: must be true when a password is sent"),
+                  HasSubstr("alerts.receivers[3].url: must not hold a user name or password"),
+                  HasSubstr("alerts.receivers[3].starttls: is for smtp:// URLs"),
+                  HasSubstr("alerts.receivers[3].token_env: unknown key"),
+                  HasSubstr("alerts.receivers[4].from: is required"),
+                  HasSubstr("alerts.receivers[4].to: is required")));
+  for (const auto& problem : problems) EXPECT_THAT(problem, Not(HasSubstr("hunter2")));
 }
 
 TEST(ConfigAlerts, ASecretUrlIsNotShownInItsError) {
