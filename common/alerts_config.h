@@ -37,8 +37,32 @@ struct AlertRules {
   bool operator==(const AlertRules&) const = default;
 };
 
+/// A URL whose incidents open and close too often sends one "flapping" notice and then holds
+/// its notifications until it has been quiet for a whole window.
+struct FlappingRules {
+  int transitions = 6;                // more than this many opens and closes in `window`...
+  std::chrono::seconds window{3600};  // ...is flapping; 0 transitions: never
+  bool operator==(const FlappingRules&) const = default;
+};
+
+/// A time when nobody is told about a URL (planned work): once, from `start` for `duration`,
+/// or every week on `weekdays` at `at` for `duration`; the local times are in `time_zone`,
+/// which PostgreSQL's time zone rules turn into instants (daylight saving included).
+struct MaintenanceWindow {
+  std::string name;
+  std::string start;          // once: "2026-12-05T22:00" (local), else empty
+  std::vector<int> weekdays;  // weekly: ISO days, 1 = Monday ... 7 = Sunday
+  std::string at;             // weekly: "03:00" (local)
+  std::chrono::seconds duration{0};
+  std::string time_zone = "UTC";
+  std::vector<std::string> urls;  // alerts.maintenance only: empty for every URL
+  bool operator==(const MaintenanceWindow&) const = default;
+};
+
 struct AlertsConfig {
   AlertRules rules;
+  FlappingRules flapping;
+  std::vector<MaintenanceWindow> maintenance;
   std::vector<AlertReceiver> receivers;  // none: nothing is sent
   // The longest wait between two attempts at a failing receiver (the back-off doubles from
   // 5 s, or from this when it is shorter).
@@ -53,6 +77,7 @@ struct UrlAlerts {
   std::optional<int> confirm_down, confirm_up;
   std::optional<std::chrono::seconds> remind_every;
   std::optional<std::vector<std::string>> receivers;  // unset: every receiver
+  std::vector<MaintenanceWindow> maintenance;         // this URL's own, besides the section's
   bool operator==(const UrlAlerts&) const = default;
 };
 

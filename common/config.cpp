@@ -123,6 +123,7 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
   readRetention(root.field("retention"), config.retention);
   readAlerts(root.field("alerts"), env, config.alerts);
   readUrls(root.field("monitored_urls"), env, config.alerts.receivers, config.monitored_urls);
+  checkMaintenanceUrls(root.field("alerts").field("maintenance"), config.monitored_urls);
   readLogging(root.field("logging"), config.logging);
   readProducer(root.field("producer"), config.producer);
   readConsumer(root.field("consumer"), config.consumer);

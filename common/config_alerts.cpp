@@ -12,11 +12,29 @@ namespace {
 constexpr long long kMaxConfirm = 100;
 constexpr long long kMaxRemindSeconds = 30LL * 24 * 3600;
 
+// false (never), or {"transitions": N, "window": seconds}.
+void readFlapping(const ConfigReader& node, FlappingRules& out) {
+  if (!node.present()) return;
+  if (node.raw()->is_boolean()) {
+    if (!node.raw()->get<bool>()) out.transitions = 0;
+    return;
+  }
+  if (!node.raw()->is_object()) {
+    node.fail("must be false (no flapping notices) or {\"transitions\": 6, \"window\": 3600}");
+    return;
+  }
+  node.rejectUnknownKeys({"transitions", "window"});
+  if (auto n = node.field("transitions").integer(2, 1000)) out.transitions = static_cast<int>(*n);
+  if (auto s = node.field("window").integer(60, 7LL * 24 * 3600))
+    out.window = std::chrono::seconds(*s);
+}
+
 }  // namespace
 
 void readAlerts(const ConfigReader& node, const EnvLookup& env, AlertsConfig& out) {
   if (!node.present()) return;
-  node.rejectUnknownKeys({"confirm_down", "confirm_up", "remind_every", "retry_max", "receivers"});
+  node.rejectUnknownKeys({"confirm_down", "confirm_up", "remind_every", "retry_max", "receivers",
+                          "flapping", "maintenance"});
   if (auto s = node.field("retry_max").integer(1, 24 * 3600)) {
     out.retry_max = std::chrono::seconds(*s);
   }
@@ -25,6 +43,8 @@ void readAlerts(const ConfigReader& node, const EnvLookup& env, AlertsConfig& ou
   if (auto s = node.field("remind_every").integer(0, kMaxRemindSeconds)) {
     out.rules.remind_every = std::chrono::seconds(*s);
   }
+  readFlapping(node.field("flapping"), out.flapping);
+  readMaintenance(node.field("maintenance"), true, out.maintenance);
   const auto receivers = node.field("receivers");
   std::unordered_set<std::string> names;
   for (std::size_t i = 0; i < receivers.arraySize(); ++i) {
@@ -45,7 +65,9 @@ void readUrlAlerts(const ConfigReader& node, const std::vector<AlertReceiver>& r
         "\"receivers\": [...]}");
     return;
   }
-  node.rejectUnknownKeys({"confirm_down", "confirm_up", "remind_every", "receivers"});
+  node.rejectUnknownKeys(
+      {"confirm_down", "confirm_up", "remind_every", "receivers", "maintenance"});
+  readMaintenance(node.field("maintenance"), false, out.maintenance);
   if (auto n = node.field("confirm_down").integer(1, kMaxConfirm)) out.confirm_down = *n;
   if (auto n = node.field("confirm_up").integer(1, kMaxConfirm)) out.confirm_up = *n;
   if (auto s = node.field("remind_every").integer(0, kMaxRemindSeconds)) {

@@ -30,6 +30,10 @@ void readAlertReceiver(const ConfigReader& node, const EnvLookup& env,
 // A URL's alerts key; `receivers`: the names alerts.receivers defines.
 void readUrlAlerts(const ConfigReader& node, const std::vector<AlertReceiver>& receivers,
                    UrlAlerts& out);
+// Maintenance windows (maintenance.cpp): alerts.maintenance (`with_urls`) or a URL's own;
+// then, once monitored_urls is read, that the section's urls name some of them.
+void readMaintenance(const ConfigReader& node, bool with_urls, std::vector<MaintenanceWindow>& out);
+void checkMaintenanceUrls(const ConfigReader& node, const std::vector<MonitoredUrl>& urls);
 // Secrets kept out of the config file (secrets.cpp): the value of the environment variable
 // `name_field` names, or the content of the file `path_field` names (one trailing line break
 // dropped). Both record a problem and return nullopt when it is not set, empty or unreadable.

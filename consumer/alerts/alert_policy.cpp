@@ -1,13 +1,33 @@
 #include "consumer/alerts/alert_policy.h"
 
+#include <algorithm>
+
 namespace webmon::consumer::alerts {
 
-AlertPolicy::AlertPolicy(const common::Config& config) : receivers_(config.alerts.receivers) {
+AlertPolicy::AlertPolicy(const common::Config& config)
+    : receivers_(config.alerts.receivers), windows_(config.alerts.maintenance) {
   defaults_.rules = config.alerts.rules;
+  defaults_.flapping = config.alerts.flapping;
   for (const auto& receiver : receivers_) defaults_.receivers.push_back(receiver.name);
+  for (std::size_t i = 0; i < windows_.size(); ++i) {
+    if (windows_[i].urls.empty()) defaults_.maintenance.push_back(i);
+  }
   for (const auto& url : config.monitored_urls) {
     const auto& own = url.alerts;
     UrlPolicy policy = defaults_;
+    // A section window that lists URLs holds those it names, by url or by name.
+    for (std::size_t i = 0; i < config.alerts.maintenance.size(); ++i) {
+      const auto& listed = windows_[i].urls;
+      if (std::find_if(listed.begin(), listed.end(), [&](const std::string& entry) {
+            return entry == url.url || (!url.name.empty() && entry == url.name);
+          }) != listed.end()) {
+        policy.maintenance.push_back(i);
+      }
+    }
+    for (const auto& window : own.maintenance) {
+      policy.maintenance.push_back(windows_.size());
+      windows_.push_back(window);
+    }
     if (!own.enabled) {
       policy.receivers.clear();
     } else if (own.receivers) {

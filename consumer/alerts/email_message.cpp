@@ -94,6 +94,7 @@ std::string body(const Notification& n) {
   line("State", text(e, "state"));
   line("Previous state", text(e, "previous_state"));
   line("Down since", text(e, "opened_at"));
+  line("Flapping since", text(e, "flapping_since"));
   line("Up since", text(e, "closed_at"));
   if (n.kind == "resolved") line("Lasted", humanDuration(e.value("duration_s", 0.0)));
   line("Failed probes", text(e, "failed_probes"));
@@ -120,6 +121,7 @@ std::string body(const Notification& n) {
 std::string emailSubject(const Notification& n) {
   const char* tag = n.kind == "resolved"   ? "RESOLVED"
                     : n.kind == "reminder" ? "STILL DOWN"
+                    : n.kind == "flapping" ? "FLAPPING"
                                            : "DOWN";
   return std::string("[webmon] ") + tag + ": " + notificationSummary(n);
 }

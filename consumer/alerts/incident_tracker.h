@@ -1,7 +1,9 @@
 #pragma once
 // Moves each URL's monitor_state with the reports one batch's transaction inserted, opens and
 // closes incidents, and queues their notifications in the outbox, all in that transaction: a
-// redelivered batch inserts no report, so it moves nothing and queues nothing twice.
+// redelivered batch inserts no report, so it moves nothing and queues nothing twice. A URL in
+// a maintenance window or flapping is held: its transitions are recorded but not told until
+// the hold ends, and then only what changed.
 
 #include <cstddef>
 #include <pqxx/transaction_base>
@@ -27,6 +29,7 @@ class IncidentTracker {
   const AlertPolicy& policy() const noexcept { return policy_; }
 
  private:
+  class UrlSteps;  // one URL's probes of the batch, in order
   AlertPolicy policy_;
 };
 

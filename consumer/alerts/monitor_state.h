@@ -9,6 +9,7 @@
 
 #include "common/alerts_config.h"
 #include "common/probe_report.h"
+#include "consumer/alerts/flapping.h"
 
 namespace webmon::consumer::alerts {
 
@@ -27,6 +28,10 @@ struct MonitorState {
   std::optional<common::SystemTime> run_started_at;
   std::string run_error_kind, run_error;
   std::optional<std::int64_t> open_incident_id;
+  // Kept by the tracker beside the state: whether the URL flaps, and why its notifications
+  // are held ("maintenance", "flapping"; empty: they are not).
+  FlapState flap;
+  std::string held;
 };
 
 enum class Transition {

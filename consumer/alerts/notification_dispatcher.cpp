@@ -57,7 +57,8 @@ std::string NotificationDispatcher::failingReceivers() const {
 
 // Open incidents whose last firing or reminder is older than their URL's remind_every get a
 // reminder for each of the URL's receivers. Locked with SKIP LOCKED, and the age judged
-// after the lock, so two dispatchers never queue the same reminder.
+// after the lock, so two dispatchers never queue the same reminder. An incident whose firing
+// is held (maintenance, flapping) is not reminded of: its receivers have not heard of it.
 std::size_t NotificationDispatcher::queueReminders() {
   pqxx::work tx(connection(), "webmon-reminders");
   const auto rows = tx.exec(
@@ -65,7 +66,9 @@ std::size_t NotificationDispatcher::queueReminders() {
       "jsonb_build_object('url', url, 'name', name, 'state', 'down', 'previous_state', 'down', "
       "'opened_at', to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
       "'failed_probes', failed_probes, 'error_kind', cause_kind, 'error', cause)::text "
-      "FROM incidents WHERE closed_at IS NULL FOR UPDATE SKIP LOCKED");
+      "FROM incidents WHERE closed_at IS NULL AND firing_sent AND NOT EXISTS (SELECT 1 FROM "
+      "monitor_state m WHERE m.url = incidents.url AND m.notifications_held IS NOT NULL) "
+      "FOR UPDATE OF incidents SKIP LOCKED");
   std::size_t queued = 0;
   for (const auto& row : rows) {
     const UrlPolicy& policy = policy_.forUrl(row[1].as<std::string>());

@@ -42,17 +42,44 @@ nlohmann::json firingEvent(const common::ProbeReport& report, MonitorStatus prev
 }
 
 nlohmann::json resolvedEvent(const common::ProbeReport& report, MonitorStatus previous,
-                             common::SystemTime opened_at, int failed_probes) {
-  const auto duration = report.checked_at - opened_at;
+                             common::SystemTime opened_at, common::SystemTime closed_at,
+                             int failed_probes) {
+  const auto duration = closed_at - opened_at;
   return {{"url", report.url},
           {"name", report.name},
           {"type", report.type},
           {"state", common::probeStatusName(report.status())},
           {"previous_state", monitorStatusName(previous)},
           {"opened_at", common::formatRfc3339(opened_at)},
-          {"closed_at", common::formatRfc3339(report.checked_at)},
+          {"closed_at", common::formatRfc3339(closed_at)},
           {"duration_s", static_cast<double>(duration.count()) / 1000.0},
           {"failed_probes", failed_probes},
+          {"probe", probeFacts(report)}};
+}
+
+nlohmann::json heldFiringEvent(const common::ProbeReport& report, const HeldIncident& incident) {
+  return {{"url", report.url},
+          {"name", report.name},
+          {"type", report.type},
+          {"state", "down"},
+          // What the receivers were last told: nothing open.
+          {"previous_state", "up"},
+          {"opened_at", common::formatRfc3339(incident.opened_at)},
+          {"failed_probes", incident.failed_probes},
+          {"error_kind", incident.cause_kind},
+          {"error", incident.cause},
+          {"probe", probeFacts(report)}};
+}
+
+nlohmann::json flappingEvent(const common::ProbeReport& report, MonitorStatus state,
+                             const FlapState& flap, const common::FlappingRules& rules) {
+  return {{"url", report.url},
+          {"name", report.name},
+          {"type", report.type},
+          {"state", monitorStatusName(state)},
+          {"flapping_since", common::formatRfc3339(flap.since.value_or(report.checked_at))},
+          {"transitions", flap.recent.size()},
+          {"window_s", rules.window.count()},
           {"probe", probeFacts(report)}};
 }
 

@@ -13,8 +13,22 @@ namespace webmon::consumer::alerts {
 /// The probe that opened the incident; `state` after it (the run's first failure is the cause).
 nlohmann::json firingEvent(const common::ProbeReport& report, MonitorStatus previous,
                            const MonitorState& state);
-/// The probe that closed it, and how long it lasted.
+/// The incident closed at `closed_at` (the probe that closed it, or one after that when the
+/// news was held), and how long it lasted.
 nlohmann::json resolvedEvent(const common::ProbeReport& report, MonitorStatus previous,
-                             common::SystemTime opened_at, int failed_probes);
+                             common::SystemTime opened_at, common::SystemTime closed_at,
+                             int failed_probes);
+
+/// An incident still open when a hold ended, told now: its cause from the incidents row.
+struct HeldIncident {
+  common::SystemTime opened_at;
+  std::string cause_kind, cause;
+  int failed_probes = 0;
+};
+nlohmann::json heldFiringEvent(const common::ProbeReport& report, const HeldIncident& incident);
+
+/// The transition at `report` made the URL flap: one notice, and nothing more until it is quiet.
+nlohmann::json flappingEvent(const common::ProbeReport& report, MonitorStatus state,
+                             const FlapState& flap, const common::FlappingRules& rules);
 
 }  // namespace webmon::consumer::alerts

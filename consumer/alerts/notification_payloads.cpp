@@ -2,16 +2,23 @@
 
 #include <cmath>
 
+#include "common/probe_report.h"
+
 namespace webmon::consumer::alerts {
 namespace {
 
 // Alertmanager writes the zero time for an alert that has not ended.
 constexpr const char* kNotEnded = "0001-01-01T00:00:00Z";
 constexpr const char* kAlertName = "WebmonTargetDown";
+constexpr const char* kFlappingAlertName = "WebmonTargetFlapping";
 
 std::string text(const nlohmann::json& event, const char* key) {
   const auto it = event.find(key);
   return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+nlohmann::json probeOf(const nlohmann::json& event) {
+  return event.value("probe", nlohmann::json::object());
 }
 
 }  // namespace
@@ -30,27 +37,52 @@ std::string humanDuration(double seconds) {
 std::string notificationSummary(const Notification& n) {
   const auto& e = n.event;
   const std::string name = text(e, "name");
+  if (n.kind == "flapping") {
+    const std::string window = humanDuration(e.value("window_s", 0.0));
+    return name + " is flapping: " + std::to_string(e.value("transitions", 0)) +
+           " opens and closes within " + window +
+           "; its notifications are held until it has been stable for " + window;
+  }
+  // Told when a maintenance window or flapping ended, rather than when it happened.
+  const std::string held = text(e, "held_by");
+  const std::string after_hold = held.empty()         ? ""
+                                 : held == "flapping" ? " (held while it was flapping)"
+                                                      : " (held during maintenance)";
   if (n.kind == "resolved") {
     return name + " is " + text(e, "state") + " again after " +
-           humanDuration(e.value("duration_s", 0.0));
+           humanDuration(e.value("duration_s", 0.0)) + after_hold;
   }
   std::string line = name + " is down";
   if (const auto kind = text(e, "error_kind"); !kind.empty()) line += " (" + kind + ")";
   line += " since " + text(e, "opened_at");
   if (n.kind == "reminder") line += " (reminder " + std::to_string(n.reminder) + ")";
-  return line;
+  return line + after_hold;
 }
 
 std::string webhookPayload(const Notification& n) {
   const auto& e = n.event;
   const bool resolved = n.kind == "resolved";
-  const nlohmann::json labels = {{"alertname", kAlertName},
+  const bool flapping = n.kind == "flapping";
+  const char* alert_name = flapping ? kFlappingAlertName : kAlertName;
+  const nlohmann::json labels = {{"alertname", alert_name},
                                  {"url", text(e, "url")},
                                  {"name", text(e, "name")},
                                  {"type", text(e, "type")},
-                                 {"severity", "critical"}};
+                                 {"severity", flapping ? "warning" : "critical"}};
   std::string description = text(e, "error");
   if (resolved) description = "down for " + humanDuration(e.value("duration_s", 0.0));
+  if (flapping) {
+    description = "no notifications for it until it has been stable for " +
+                  humanDuration(e.value("window_s", 0.0));
+  }
+  // A flapping alert ends by itself, Alertmanager-style, at the earliest time it can stop
+  // flapping: a whole quiet window after its last change.
+  std::string ends_at = resolved ? text(e, "closed_at") : kNotEnded;
+  if (flapping) {
+    if (const auto at = common::parseRfc3339(text(probeOf(e), "checked_at"))) {
+      ends_at = common::formatRfc3339(*at + std::chrono::seconds(e.value("window_s", 0LL)));
+    }
+  }
   const nlohmann::json annotations = {{"summary", notificationSummary(n)},
                                       {"description", description}};
   const nlohmann::json probe = e.value("probe", nlohmann::json::object());
@@ -74,6 +106,12 @@ std::string webhookPayload(const Notification& n) {
     webmon["duration_s"] = e.value("duration_s", 0.0);
   }
   if (n.kind == "reminder") webmon["reminder"] = n.reminder;
+  if (flapping) {
+    webmon["flapping_since"] = text(e, "flapping_since");
+    webmon["transitions"] = e.value("transitions", 0);
+    webmon["window_s"] = e.value("window_s", 0);
+  }
+  if (const auto held = text(e, "held_by"); !held.empty()) webmon["held_by"] = held;
   const std::string status = resolved ? "resolved" : "firing";
   const nlohmann::json body = {
       {"version", "4"},
@@ -81,7 +119,7 @@ std::string webhookPayload(const Notification& n) {
       {"truncatedAlerts", 0},
       {"status", status},
       {"receiver", n.receiver},
-      {"groupLabels", {{"alertname", kAlertName}, {"url", text(e, "url")}}},
+      {"groupLabels", {{"alertname", alert_name}, {"url", text(e, "url")}}},
       {"commonLabels", labels},
       {"commonAnnotations", annotations},
       {"externalURL", ""},
@@ -89,18 +127,20 @@ std::string webhookPayload(const Notification& n) {
        {{{"status", status},
          {"labels", labels},
          {"annotations", annotations},
-         {"startsAt", text(e, "opened_at")},
-         {"endsAt", resolved ? text(e, "closed_at") : kNotEnded},
+         {"startsAt", flapping ? text(e, "flapping_since") : text(e, "opened_at")},
+         {"endsAt", ends_at},
          {"generatorURL", ""},
-         {"fingerprint", std::to_string(n.incident_id)}}}},
+         {"fingerprint", (flapping ? "flapping-" : "") + std::to_string(n.incident_id)}}}},
       {"webmon", webmon}};
   return body.dump();
 }
 
 std::string slackPayload(const Notification& n) {
-  const char* icon = n.kind == "resolved" ? ":large_green_circle:" : ":red_circle:";
+  const char* icon = n.kind == "resolved"   ? ":large_green_circle:"
+                     : n.kind == "flapping" ? ":warning:"
+                                            : ":red_circle:";
   std::string line = std::string(icon) + " " + notificationSummary(n);
-  if (n.kind != "resolved") {
+  if (n.kind == "firing" || n.kind == "reminder") {
     if (const auto error = text(n.event, "error"); !error.empty()) line += ": " + error;
   }
   line += "\n" + text(n.event, "url");

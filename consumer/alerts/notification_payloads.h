@@ -1,6 +1,7 @@
 #pragma once
 // What a receiver is sent for one outbox row: an Alertmanager-compatible webhook body
-// (payload version 4, plus a `webmon` object), or a Slack incoming-webhook message.
+// (payload version 4, plus a `webmon` object), or a Slack incoming-webhook message. A flapping
+// notice is an alert of its own, WebmonTargetFlapping.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@ struct Notification {
   std::string event_id;  // a UUID; the Idempotency-Key
   std::int64_t incident_id = 0;
   std::string receiver;
-  std::string kind;  // firing, resolved or reminder
+  std::string kind;  // firing, resolved, reminder or flapping
   nlohmann::json event;
   int attempts = 0;  // before this one
   int reminder = 0;  // reminders only: the how-manyth

@@ -6,12 +6,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
+#include <pqxx/transaction>
 #include <set>
 #include <thread>
 
 #include "consumer/alerts/incident_tracker.h"
+#include "consumer/alerts/maintenance_calendar.h"
 #include "consumer/alerts/notification_dispatcher.h"
 #include "consumer/migrations.h"
 #include "consumer/report_writer.h"
@@ -296,6 +300,167 @@ TEST_F(AlertsTest, RemindersWhileDownAtTheirIntervalAndNotTwice) {
   one.runRound();
   EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'reminder'"), 4);
   EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'resolved'"), 2);
+}
+
+// The notifications queued, per url and kind: "url kind" -> count.
+std::map<std::string, long long> queuedByUrlAndKind(pqxx::connection& connection) {
+  pqxx::nontransaction tx(connection);
+  std::map<std::string, long long> out;
+  for (const auto& row :
+       tx.exec("SELECT i.url || ' ' || n.kind, count(*) FROM notifications n JOIN incidents i ON "
+               "i.id = n.incident_id GROUP BY 1")) {
+    out[row[0].as<std::string>()] = row[1].as<long long>();
+  }
+  return out;
+}
+
+// Writes `records` in batches of `size`, each one twice (the redelivery a crash causes).
+void writeInBatches(ReportWriter& writer, const std::vector<ReportRecord>& records,
+                    std::size_t size) {
+  for (std::size_t at = 0; at < records.size(); at += size) {
+    const auto end = records.begin() + static_cast<long>(std::min(records.size(), at + size));
+    const DecodedBatch batch{
+        std::vector<ReportRecord>(records.begin() + static_cast<long>(at), end), {}};
+    writer.write(batch);
+    writer.write(batch);
+  }
+}
+
+TEST_F(AlertsTest, AFlappingTargetSendsOneNoticeInsteadOfAStormAndTheChangeWhenItSettles) {
+  config_.alerts.rules = {1, 1, 0s};
+  config_.alerts.flapping = {3, 3600s};  // more than 3 opens and closes in an hour
+  makeWriter();
+  // Down and up every other minute for 20 minutes (20 transitions), then up for 70.
+  std::vector<ReportRecord> records;
+  for (int m = 0; m < 90; ++m) records.push_back(probe(m >= 20 || m % 2 == 1, m, m));
+  writeInBatches(*writer_, std::vector<ReportRecord>(records.begin(), records.begin() + 40), 7);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents"), 10);
+  // Incident 1 fired and resolved, incident 2 fired; its close was the 4th transition: the
+  // flapping notice goes instead, and nothing more while it flaps.
+  EXPECT_EQ(queuedByUrlAndKind(*check_),
+            (std::map<std::string, long long>{{std::string(kUrl) + " firing", 4},
+                                              {std::string(kUrl) + " resolved", 2},
+                                              {std::string(kUrl) + " flapping", 2}}));
+  EXPECT_EQ(sql("SELECT count(*) FROM monitor_state WHERE notifications_held = 'flapping' AND "
+                "flapping_since = '2026-12-01T10:03:00Z'"),
+            1);
+  makeWriter();  // a restarted consumer reads the flapping state back from monitor_state
+  writeInBatches(*writer_, std::vector<ReportRecord>(records.begin() + 40, records.end()), 7);
+  // An hour after the last change (minute 19) it is stable: incident 2, told as open, is
+  // resolved; incidents 3 to 10 came and went while held and are not told.
+  EXPECT_EQ(queuedByUrlAndKind(*check_),
+            (std::map<std::string, long long>{{std::string(kUrl) + " firing", 4},
+                                              {std::string(kUrl) + " resolved", 4},
+                                              {std::string(kUrl) + " flapping", 2}}));
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications n JOIN incidents i ON i.id = n.incident_id "
+                "WHERE n.kind = 'resolved' AND n.event->>'held_by' = 'flapping' AND "
+                "i.opened_at = '2026-12-01T10:02:00Z' AND "
+                "i.closed_at = '2026-12-01T10:03:00Z'"),
+            2);
+  EXPECT_EQ(sql("SELECT count(*) FROM monitor_state WHERE notifications_held IS NULL AND "
+                "flapping_since IS NULL"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents WHERE firing_sent"), 2);
+  // And the dispatcher delivers exactly those ten.
+  auto d = dispatcher();
+  deliverAll(d);
+  EXPECT_EQ(receiver_.requests().size(), 10u);
+}
+
+TEST_F(AlertsTest, AMaintenanceWindowHoldsNotificationsAndThenReportsOnlyWhatChanged) {
+  config_.alerts.rules = {2, 1, 0s};
+  // 11:10 in Berlin is 10:10 UTC in December: minutes 10 to 40 of the probes below.
+  common::MaintenanceWindow window;
+  window.name = "upgrade";
+  window.start = "2026-12-01T11:10";
+  window.time_zone = "Europe/Berlin";
+  window.duration = 1800s;
+  config_.alerts.maintenance = {window};
+  makeWriter();
+  const auto down = [](const std::string& url, int m) {
+    if (url == "https://a.example/") return m >= 12 && m <= 50;  // down across the end
+    if (url == "https://b.example/") return m >= 15 && m <= 17;  // an incident inside
+    if (url == "https://c.example/") return m <= 20;             // opened before, closed inside
+    return m >= 5;                                               // d: down from before to the end
+  };
+  std::vector<ReportRecord> records;
+  for (int m = 0; m <= 60; ++m) {
+    for (const char* url :
+         {"https://a.example/", "https://b.example/", "https://c.example/", "https://d.example/"}) {
+      records.push_back(probe(!down(url, m), m, static_cast<std::int64_t>(records.size()), url));
+    }
+  }
+  writeInBatches(*writer_, records, 9);
+  EXPECT_EQ(sql("SELECT count(*) FROM incidents"), 4);
+  // Two receivers each: a fired at the window's end (still down) and resolved after it; b
+  // was never told; c fired before and its resolve waited for the end; d fired before and
+  // is unchanged at the end, so nothing more.
+  EXPECT_EQ(queuedByUrlAndKind(*check_),
+            (std::map<std::string, long long>{{"https://a.example/ firing", 2},
+                                              {"https://a.example/ resolved", 2},
+                                              {"https://c.example/ firing", 2},
+                                              {"https://c.example/ resolved", 2},
+                                              {"https://d.example/ firing", 2}}));
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'firing' AND "
+                "event->>'held_by' = 'maintenance' AND event->>'opened_at' = "
+                "'2026-12-01T10:12:00.000Z' AND event->'probe'->>'checked_at' = "
+                "'2026-12-01T10:40:00.000Z'"),
+            2);
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications WHERE kind = 'resolved' AND "
+                "event->>'held_by' = 'maintenance' AND event->>'closed_at' = "
+                "'2026-12-01T10:21:00.000Z' AND event->>'url' = 'https://c.example/'"),
+            2);
+  EXPECT_EQ(sql("SELECT count(*) FROM monitor_state WHERE notifications_held IS NOT NULL"), 0);
+}
+
+TEST_F(AlertsTest, AnIncidentHeldByMaintenanceGetsNoReminders) {
+  config_.alerts.rules.remind_every = 1s;
+  common::MaintenanceWindow window;
+  window.start = "2026-12-01T10:00";
+  window.duration = 3600s;
+  config_.alerts.maintenance = {window};
+  makeWriter();
+  writer_->write(DecodedBatch{{probe(false, 0, 0), probe(false, 1, 1)}, {}});
+  ASSERT_EQ(sql("SELECT count(*) FROM incidents WHERE closed_at IS NULL AND NOT firing_sent"), 1);
+  auto d = dispatcher();
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 1500ms) {
+    d.runRound();
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(sql("SELECT count(*) FROM notifications"), 0);
+  EXPECT_EQ(sql("SELECT reminders FROM incidents"), 0);
+}
+
+TEST_F(AlertsTest, WeeklyWindowsFollowTheirTimeZoneThroughDaylightSavingTime) {
+  common::MaintenanceWindow weekly;
+  weekly.weekdays = {7};  // Sundays, 03:00 to 04:00 in Berlin
+  weekly.at = "03:00";
+  weekly.time_zone = "Europe/Berlin";
+  weekly.duration = 3600s;
+  common::MaintenanceWindow once;
+  once.start = "2026-03-28T23:30";
+  once.time_zone = "America/New_York";
+  once.duration = 600s;
+  pqxx::work tx(*check_);
+  // From inside the first Sunday's window: it still counts.
+  const auto found = alerts::maintenanceIntervals(tx, {&weekly, &once},
+                                                  *common::parseRfc3339("2026-03-22T02:30:00Z"),
+                                                  *common::parseRfc3339("2026-04-05T12:00:00Z"));
+  ASSERT_EQ(found.size(), 2u);
+  std::vector<std::string> starts;
+  for (const auto& interval : found[0]) {
+    starts.push_back(common::formatRfc3339(interval.start) + " " +
+                     common::formatRfc3339(interval.end));
+  }
+  // CET (UTC+1) on the 22nd, CEST (UTC+2) from the 29th.
+  EXPECT_THAT(starts, ::testing::ElementsAre("2026-03-22T02:00:00.000Z 2026-03-22T03:00:00.000Z",
+                                             "2026-03-29T01:00:00.000Z 2026-03-29T02:00:00.000Z",
+                                             "2026-04-05T01:00:00.000Z 2026-04-05T02:00:00.000Z"));
+  ASSERT_EQ(found[1].size(), 1u);  // EDT, UTC-4
+  EXPECT_EQ(common::formatRfc3339(found[1][0].start), "2026-03-29T03:30:00.000Z");
+  EXPECT_TRUE(alerts::insideAny(found[0], *common::parseRfc3339("2026-03-29T01:59:59Z")));
+  EXPECT_FALSE(alerts::insideAny(found[0], *common::parseRfc3339("2026-03-29T02:00:00Z")));
 }
 
 }  // namespace

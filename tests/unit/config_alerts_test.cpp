@@ -183,6 +183,72 @@ TEST(ConfigAlerts, ASecretUrlIsNotShownInItsError) {
   EXPECT_THAT(problems[0], Not(HasSubstr("s3cret")));
 }
 
+TEST(ConfigAlerts, FlappingAndMaintenanceWindowsOnceAndWeeklyInATimeZone) {
+  const auto config = parseConfig(document(R"({"flapping": {"transitions": 4, "window": 1800},
+                   "maintenance": [
+                     {"name": "db upgrade", "start": "2026-12-05 22:00", "duration": 7200,
+                      "time_zone": "Europe/Berlin", "urls": ["shop"]},
+                     {"weekly": {"days": ["sun", "sat", "sun"], "at": "03:00:30"},
+                      "duration": 3600}]})",
+                                           R"([{"url": "https://shop.example", "name": "shop",
+                    "alerts": {"maintenance": [{"start": "2026-12-24T00:00", "duration": 86400}]}},
+                   {"url": "https://blog.example", "alerts": {"receivers": []}}])"),
+                                  environment({}));
+  EXPECT_EQ(config.alerts.flapping, (FlappingRules{4, std::chrono::seconds(1800)}));
+  ASSERT_EQ(config.alerts.maintenance.size(), 2u);
+  const auto& once = config.alerts.maintenance[0];
+  EXPECT_EQ(once.name, "db upgrade");
+  EXPECT_EQ(once.start, "2026-12-05T22:00");
+  EXPECT_EQ(once.time_zone, "Europe/Berlin");
+  EXPECT_EQ(once.duration, std::chrono::seconds(7200));
+  EXPECT_THAT(once.urls, ElementsAre("shop"));
+  const auto& weekly = config.alerts.maintenance[1];
+  EXPECT_THAT(weekly.weekdays, ElementsAre(7, 6));
+  EXPECT_EQ(weekly.at, "03:00:30");
+  EXPECT_EQ(weekly.time_zone, "UTC");
+  EXPECT_TRUE(weekly.urls.empty());
+  ASSERT_EQ(config.monitored_urls[0].alerts.maintenance.size(), 1u);
+  EXPECT_EQ(config.monitored_urls[0].alerts.maintenance[0].start, "2026-12-24T00:00");
+  EXPECT_EQ(parseConfig(document(R"({"flapping": false})", R"([{"url": "https://a.example"}])"),
+                        environment({}))
+                .alerts.flapping.transitions,
+            0);
+}
+
+TEST(ConfigAlerts, FlappingAndMaintenanceMistakesAreNamedByTheirPaths) {
+  const auto problems = problemsOf(
+      R"({"flapping": {"transitions": 1, "window": 10, "size": 3},
+          "maintenance": [
+            {"start": "2026-13-05T22:00", "duration": 30},
+            {"start": "2026-12-05T22:00", "weekly": {"days": ["sun"], "at": "03:00"},
+             "duration": 3600},
+            {"weekly": {"days": ["sunday"], "at": "25:00"}, "duration": 3600,
+             "time_zone": "Mars/Olympus"},
+            {"weekly": {"days": [], "at": "01:00"}, "duration": 3600, "urls": ["nowhere"]},
+            {"start": "2026-12-05T22:00+01:00", "duration": 3600},
+            "sunday"]})",
+      R"([{"url": "https://a.example",
+           "alerts": {"maintenance": [{"start": "2026-12-05T22:00", "duration": 3600,
+                                       "urls": ["x"]}]}}])");
+  EXPECT_THAT(
+      problems,
+      UnorderedElementsAre(
+          HasSubstr("alerts.flapping.transitions: must be"),
+          HasSubstr("alerts.flapping.window: must be"),
+          HasSubstr("alerts.flapping.size: unknown key"),
+          HasSubstr("alerts.maintenance[0].start: must be a local date and time"),
+          HasSubstr("alerts.maintenance[0].duration: must be"),
+          HasSubstr("alerts.maintenance[1]: must have either start (once) or weekly"),
+          HasSubstr("alerts.maintenance[2].weekly.days[0]: must be one of mon, tue"),
+          HasSubstr("alerts.maintenance[2].weekly.at: must be a time of day"),
+          HasSubstr("alerts.maintenance[2].time_zone: must be a time zone name"),
+          HasSubstr("alerts.maintenance[3].weekly.days: must name a day"),
+          HasSubstr("alerts.maintenance[3].urls[0]: names no url or name in monitored_urls"),
+          HasSubstr("alerts.maintenance[4].start: must be a local date and time"),
+          HasSubstr("alerts.maintenance[5]: must be an object"),
+          HasSubstr("monitored_urls[0].alerts.maintenance[0].urls: unknown key")));
+}
+
 TEST(ConfigAlerts, AUrlCannotNameAReceiverWhenNoneIsDefined) {
   EXPECT_THAT(problemsOf("", R"([{"url": "https://e.example", "alerts": {"receivers": ["x"]}}])"),
               ElementsAre(HasSubstr("monitored_urls[0].alerts.receivers[0]: names a receiver, but "

@@ -74,8 +74,10 @@ TEST(NotificationPayloads, FiringWebhookIsAlertmanagerVersion4) {
 }
 
 TEST(NotificationPayloads, ResolvedWebhookEndsTheAlertAndSaysHowLong) {
-  const auto event = resolvedEvent(probe(true, "2026-12-01T11:02:05Z"), MonitorStatus::Down,
-                                   *common::parseRfc3339("2026-12-01T10:00:00Z"), 63);
+  const auto closed = probe(true, "2026-12-01T11:02:05Z");
+  const auto event =
+      resolvedEvent(closed, MonitorStatus::Down, *common::parseRfc3339("2026-12-01T10:00:00Z"),
+                    closed.checked_at, 63);
   const auto body = nlohmann::json::parse(webhookPayload(notification("resolved", event)));
   EXPECT_EQ(body["status"], "resolved");
   EXPECT_EQ(body["alerts"][0]["endsAt"], "2026-12-01T11:02:05.000Z");
@@ -101,6 +103,46 @@ TEST(NotificationPayloads, SlackGetsOneReadableMessage) {
   EXPECT_THAT(text, HasSubstr(":red_circle: shop is down (http) since 2026-12-01T10:00:00.000Z"));
   EXPECT_THAT(text, HasSubstr("HTTP status 503"));
   EXPECT_THAT(text, HasSubstr("https://shop.example/health"));
+}
+
+TEST(NotificationPayloads, AFlappingNoticeIsAWarningAlertOfItsOwnThatEndsAfterAQuietWindow) {
+  FlapState flap;
+  flap.since = *common::parseRfc3339("2026-12-01T10:20:00Z");
+  for (int minute : {0, 4, 8, 12, 16, 18, 20}) {
+    flap.recent.push_back(*common::parseRfc3339("2026-12-01T10:00:00Z") +
+                          std::chrono::minutes(minute));
+  }
+  const auto event = flappingEvent(probe(false, "2026-12-01T10:20:00Z"), MonitorStatus::Down, flap,
+                                   common::FlappingRules{6, std::chrono::seconds(3600)});
+  const auto n = notification("flapping", event);
+  const auto body = nlohmann::json::parse(webhookPayload(n));
+  EXPECT_EQ(body["status"], "firing");
+  const auto& alert = body["alerts"][0];
+  EXPECT_EQ(alert["labels"]["alertname"], "WebmonTargetFlapping");
+  EXPECT_EQ(alert["labels"]["severity"], "warning");
+  EXPECT_EQ(alert["fingerprint"], "flapping-42");
+  EXPECT_EQ(alert["startsAt"], "2026-12-01T10:20:00.000Z");
+  EXPECT_EQ(alert["endsAt"], "2026-12-01T11:20:00.000Z");
+  EXPECT_EQ(body["webmon"]["transitions"], 7);
+  EXPECT_EQ(body["webmon"]["window_s"], 3600);
+  EXPECT_EQ(notificationSummary(n),
+            "shop is flapping: 7 opens and closes within 1h 0m 0s; its notifications are held "
+            "until it has been stable for 1h 0m 0s");
+  EXPECT_THAT(slackPayload(n), HasSubstr(":warning: shop is flapping"));
+}
+
+TEST(NotificationPayloads, ANoticeHeldByAMaintenanceWindowSaysSo) {
+  const auto closed = probe(true, "2026-12-01T11:30:00Z");
+  auto event =
+      resolvedEvent(closed, MonitorStatus::Down, *common::parseRfc3339("2026-12-01T10:00:00Z"),
+                    *common::parseRfc3339("2026-12-01T11:00:00Z"), 6);
+  event["held_by"] = "maintenance";
+  const auto n = notification("resolved", event);
+  EXPECT_EQ(notificationSummary(n), "shop is up again after 1h 0m 0s (held during maintenance)");
+  const auto body = nlohmann::json::parse(webhookPayload(n));
+  EXPECT_EQ(body["alerts"][0]["endsAt"], "2026-12-01T11:00:00.000Z");
+  EXPECT_EQ(body["webmon"]["held_by"], "maintenance");
+  EXPECT_EQ(body["webmon"]["checked_at"], "2026-12-01T11:30:00.000Z");
 }
 
 }  // namespace
