@@ -229,7 +229,8 @@ http {{
                  "timeout": timeout, "period": period} for i in range(urls)],
             "producer": dict({"id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
                              **(producer or {})),
-            "consumer": dict({"group_id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0"},
+            "consumer": dict({"group_id": "bench", "stats_interval": 1, "metrics_listen": "127.0.0.1:0",
+                              "status_listen": ""},
                              **(consumer or {})),
         }
         path = os.path.join(self.work, f"{name}.json")

@@ -86,7 +86,8 @@ struct MonitoredUrl {
   // none. Empty and 0 for dns probes.
   std::string host;
   int port = 0;
-  std::string name;  // defaults to the url
+  std::string name;   // defaults to the url
+  std::string group;  // the status page's heading it is listed under; empty: "Other"
   milliseconds timeout{10'000};
   milliseconds period{60'000};
   bool follow_redirects = false;
@@ -152,6 +153,9 @@ struct ConsumerConfig {
   milliseconds session_timeout{10'000};
   milliseconds stats_interval{60'000};            // how often the "stats" log line is written
   std::string metrics_listen = "127.0.0.1:9102";  // /metrics and /healthz; empty: off
+  // The status API, page and badges (consumer/status/): for people and scripts, apart from
+  // the internal /metrics. Empty: off.
+  std::string status_listen = "127.0.0.1:8080";
   milliseconds health_grace{30'000};  // how long PostgreSQL may fail before /healthz fails
   bool operator==(const ConsumerConfig&) const = default;
 };

@@ -79,7 +79,7 @@ void readProducer(const ConfigReader& node, ProducerConfig& out) {
 
 void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
   node.rejectUnknownKeys({"group_id", "batch_max_messages", "batch_max_wait", "session_timeout",
-                          "stats_interval", "metrics_listen", "health_grace"});
+                          "stats_interval", "metrics_listen", "status_listen", "health_grace"});
   assignIf(out.group_id, node.field("group_id").nonEmptyString());
   if (auto max = node.field("batch_max_messages").integer(1, 1'000'000)) {
     out.batch_max_messages = static_cast<std::size_t>(*max);
@@ -100,6 +100,7 @@ void readConsumer(const ConfigReader& node, ConsumerConfig& out) {
     out.stats_interval = milliseconds(*ms);
   }
   readListen(node.field("metrics_listen"), out.metrics_listen);
+  readListen(node.field("status_listen"), out.status_listen);
   if (auto ms = node.field("health_grace").positiveSecondsAsMs(86'400)) {
     out.health_grace = milliseconds(*ms);
   }

@@ -280,7 +280,7 @@ void readAttempts(const ConfigReader& node, MonitoredUrl& out, bool timing_ok) {
 // Every key a URL may have; any other is an error (a typo must not be ignored).
 const std::initializer_list<std::string_view> kUrlKeys = {
     // identity and timing
-    "url", "name", "type", "timeout", "period", "degraded_after_ms",
+    "url", "name", "group", "type", "timeout", "period", "degraded_after_ms",
     // http
     "follow_redirects", "max_redirects", "expected_status", "method", "headers", "body",
     "basic_auth",
@@ -289,7 +289,7 @@ const std::initializer_list<std::string_view> kUrlKeys = {
     // alerts (the consumer's), dns, tcp and tls, attempts
     "alerts", "record", "expect", "dns_server", "send", "attempts", "attempt_spacing"};
 
-// type, url (and the host and port it names) and name.
+// type, url (and the host and port it names), name and group.
 void readIdentity(const ConfigReader& node, MonitoredUrl& out) {
   const auto type = node.field("type");
   if (auto name = type.nonEmptyString()) {
@@ -320,6 +320,8 @@ void readIdentity(const ConfigReader& node, MonitoredUrl& out) {
     node.field("name").fail("must be at most " + std::to_string(kMaxUrlLength) + " characters");
   }
   if (out.name.empty()) out.name = out.url;
+  assignIf(out.group, node.field("group").nonEmptyString());
+  if (out.group.size() > 200) node.field("group").fail("must be at most 200 characters");
 }
 
 // timeout, period and degraded_after_ms, which bound each other. Returns whether timeout and

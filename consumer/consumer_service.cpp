@@ -12,6 +12,7 @@
 #include "consumer/history_retention.h"
 #include "consumer/kafka_reader.h"
 #include "consumer/report_writer.h"
+#include "consumer/status/status_api_server.h"
 #include "consumer/stored_offsets.h"
 
 namespace webmon::consumer {
@@ -97,6 +98,9 @@ ConsumerTotals ConsumerService::run() {
         return withReceivers(consumerHealth(metrics, loop_heartbeat, grace), dispatcher, grace);
       },
       "the consumer");
+  // The public page and API read PostgreSQL on their own connections; while the schema is
+  // still missing they answer 503, as they do whenever PostgreSQL cannot answer.
+  const auto status_api = status::startStatusApi(config_);
 
   waitForSchema(writer, backoff, metrics, loop_heartbeat);
   if (shutdown_.requested()) return {};

@@ -28,6 +28,8 @@ packages=(
   help2man lintian
   # a local SMTP server (STARTTLS, AUTH) for the email receiver's test
   python3-aiosmtpd
+  # the status page in a real browser, and the API checked against docs/openapi.yaml
+  chromium python3-yaml python3-jsonschema
 )
 if [[ ${1:-} == --real-kafka ]]; then
   # Debian packages no Kafka broker: its jars come from Maven Central (scripts/kafka/pom.xml).

@@ -25,7 +25,7 @@ cat >"$work/config.json" <<JSON
     {"url": "http://127.0.0.1:$target_port/switch/shop", "name": "shop", "timeout": 0.5, "period": 1}
   ],
   "producer": {"id": "email-test", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
 incidents() { sql "SELECT count(*) FROM incidents WHERE $1" 2>/dev/null || echo -1; }

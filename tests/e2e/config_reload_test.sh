@@ -24,7 +24,7 @@ config_json() {  # config_json URL_JSON...
   "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
   "monitored_urls": [$urls],
   "producer": {"id": "reload-test", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "reload-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "reload-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
 }

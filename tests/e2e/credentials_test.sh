@@ -32,7 +32,7 @@ cat >"$work/config.json" <<JSON
   ],
   "logging": {"level": "debug"},
   "producer": {"id": "credentials", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "credentials", "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "credentials", "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
 chmod 644 "$work/config.json"

@@ -19,7 +19,7 @@ write_urls() {  # write_urls URL...
   "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
   "monitored_urls": [$(IFS=,; echo "${urls[*]}")],
   "producer": {"id": "metrics-test", "metrics_listen": "127.0.0.1:0", "health_grace": 2},
-  "consumer": {"group_id": "metrics-test", "session_timeout": 6, "batch_max_wait": 0.2,
+  "consumer": {"status_listen": "", "group_id": "metrics-test", "session_timeout": 6, "batch_max_wait": 0.2,
                "metrics_listen": "127.0.0.1:0", "health_grace": 2}
 }
 JSON

@@ -49,7 +49,7 @@ cat >"$work/config.json" <<JSON
     {"url": "$closed", "name": "closed", "timeout": 1, "period": 2}
   ],
   "producer": {"id": "e2e-producer", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "e2e", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "e2e", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
 

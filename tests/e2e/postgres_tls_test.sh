@@ -44,7 +44,7 @@ config_with_db() {  # config_with_db DB_JSON FILE
   "db": $1,
   "monitored_urls": [{"url": "http://127.0.0.1:$target_port/ok", "timeout": 0.5, "period": 1}],
   "producer": {"id": "tls-test", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "tls-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "tls-test", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
   chmod 600 "$2"

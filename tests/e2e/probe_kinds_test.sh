@@ -42,7 +42,7 @@ cat >"$work/config.json" <<JSON
     {"url": "http://127.0.0.1:$port/flaky", "name": "flaky", "timeout": 0.5, "period": 3, "attempts": 3, "attempt_spacing": 0.2}
   ],
   "producer": {"id": "kinds", "metrics_listen": ""},
-  "consumer": {"group_id": "kinds", "batch_max_wait": 0.2, "metrics_listen": ""}
+  "consumer": {"status_listen": "", "group_id": "kinds", "batch_max_wait": 0.2, "metrics_listen": ""}
 }
 JSON
 start_service consumer

@@ -22,7 +22,7 @@ cat >"$work/config.json" <<JSON
     {"url": "http://127.0.0.1:$target_port/switch/b", "name": "b", "timeout": 0.5, "period": 1}
   ],
   "producer": {"id": "alerts-test", "metrics_listen": "127.0.0.1:0"},
-  "consumer": {"group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
+  "consumer": {"status_listen": "", "group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0"}
 }
 JSON
 incidents_of() {  # incidents_of NAME open|closed

@@ -154,6 +154,7 @@ class ConsumerServiceTest : public ::testing::Test {
     c.consumer.batch_max_wait = 200ms;
     c.consumer.session_timeout = 6s;
     c.consumer.metrics_listen = "127.0.0.1:0";  // tests run side by side
+    c.consumer.status_listen = "";
     return c;
   }
 

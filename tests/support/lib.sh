@@ -148,7 +148,7 @@ write_config() {
   "db": {"host": "127.0.0.1", "port": $pg_port, "db_name": "webmon", "user": "webmon", "sslmode": "disable"},
   "monitored_urls": [$urls],
   "producer": {"id": "fault-test", "metrics_listen": "127.0.0.1:0" ${3:+, $3}},
-  "consumer": {"group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0" ${4:+, $4}}
+  "consumer": {"status_listen": "", "group_id": "$group", "session_timeout": 6, "batch_max_wait": 0.2, "metrics_listen": "127.0.0.1:0" ${4:+, $4}}
 }
 JSON
 }

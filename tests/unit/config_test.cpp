@@ -379,6 +379,28 @@ TEST(Config, MetricsListenIsHostPortOrEmpty) {
   EXPECT_THAT(problems[2], HasSubstr("consumer.health_grace"));
 }
 
+TEST(Config, StatusListenAndGroupsForTheStatusPage) {
+  const Config defaults = parseConfig(kMinimal, noEnvironment());
+  EXPECT_EQ(defaults.consumer.status_listen, "127.0.0.1:8080");
+  EXPECT_EQ(defaults.monitored_urls[0].group, "");
+  const Config set = parseConfig(R"({
+    "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+    "monitored_urls": [{"url": "http://127.0.0.1:8080/ok", "group": "Shop"}],
+    "consumer": {"status_listen": ""}
+  })",
+                                 noEnvironment());
+  EXPECT_EQ(set.consumer.status_listen, "");
+  EXPECT_EQ(set.monitored_urls[0].group, "Shop");
+  const auto problems = problemsOf(R"({
+    "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},
+    "monitored_urls": [{"url": "http://127.0.0.1:8080/ok", "group": ""}],
+    "consumer": {"status_listen": "8080"}
+  })");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_THAT(problems[0], HasSubstr("monitored_urls[0].group"));
+  EXPECT_THAT(problems[1], HasSubstr("consumer.status_listen: must be host:port"));
+}
+
 TEST(Config, PeriodNotGreaterThanTimeoutNamesPathRuleAndValue) {
   EXPECT_THAT(problemsOf(R"({"kafka": {"bootstrap_servers": ["k:1"]}, "monitored_urls": [
       {"url": "http://a/"}, {"url": "http://b/"}, {"url": "http://c/"},
