@@ -79,7 +79,7 @@ std::map<std::string, CurrentState> currentStates(pqxx::connection& db) {
 std::vector<ListedUrl> urlsInMonitorState(pqxx::connection& db) {
   pqxx::nontransaction tx(db);
   std::vector<ListedUrl> out;
-  for (const auto& row : tx.exec("SELECT url, name FROM monitor_state ORDER BY name, url")) {
+  for (const auto& row : tx.exec("SELECT url, name FROM monitor_state ORDER BY url")) {
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), ""});
   }
   return out;
