@@ -44,18 +44,18 @@ StatusServer::StatusServer(const std::string& listen, const std::string& setting
   // cpp-httplib's stop() does nothing until the listening thread has marked the server
   // running: a service that stops a few milliseconds after it started (a missing Kafka topic)
   // then waited in the destructor for ever. CI saw it: real_kafka.missing_topic hung.
-  waitUntilRunning();
+  waitUntilRunning(*server_);
 }
 
-void StatusServer::waitUntilRunning() const {
+void waitUntilRunning(const httplib::Server& server) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < give_up) {
+  while (!server.is_running() && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
 StatusServer::~StatusServer() {
-  waitUntilRunning();  // the constructor did; this is for a thread that started late anyway
+  waitUntilRunning(*server_);  // the constructor did; this is for a thread that started late anyway
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -52,13 +52,16 @@ class StatusServer {
   const std::string& host() const noexcept { return host_; }
 
  private:
-  void waitUntilRunning() const;
-
   std::unique_ptr<httplib::Server> server_;
   std::string host_;
   int port_ = 0;
   std::thread thread_;
 };
+
+/// Waits (up to 10 s) until `server`'s listening thread has marked it running: cpp-httplib's
+/// stop() does nothing before that, so a destructor stopping a server that started a moment
+/// ago would otherwise wait for ever.
+void waitUntilRunning(const httplib::Server& server);
 
 /// Starts a StatusServer on `listen` unless it is empty. If the address cannot be used, logs
 /// the error and returns null: `service` goes on without the endpoint, because probing and

@@ -10,6 +10,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/probe_report.h"
+#include "common/status_server.h"
 #include "consumer/status/badges.h"
 #include "consumer/status/status_json.h"
 #include "consumer/status/status_page.h"
@@ -58,48 +60,38 @@ ListedUrl knownUrl(StatusData& data, const httplib::Request& request) {
   return *found;
 }
 
-std::string isoNow(std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
-  const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
-  const auto day = std::chrono::floor<std::chrono::days>(ms);
-  const std::chrono::year_month_day date{day};
-  const std::chrono::hh_mm_ss time{ms - day};
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
-                static_cast<int>(time.subseconds().count()));
-  return text;
+std::string isoTime(std::chrono::system_clock::time_point at = std::chrono::system_clock::now()) {
+  return common::formatRfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(at));
 }
 
-// RFC 3339 (2026-12-01T08:00:00Z, with an offset or fraction) or a date (2026-12-01, UTC
-// midnight), checked here so a bad value is a 400 that names it, not a PostgreSQL error.
-bool isTimestamp(const std::string& text) {
-  int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || used != 10) {
-    return false;
+// `since` as RFC 3339 (2026-12-01T08:00:00Z, with an offset or fraction) or a date
+// (2026-12-01, UTC midnight), parsed here so a bad value is a 400 that names it, not a
+// PostgreSQL error; PostgreSQL is given the instant in the API's own form.
+std::string sinceParameter(const httplib::Request& request) {
+  if (!request.has_param("since"))
+    return isoTime(std::chrono::system_clock::now() - std::chrono::days(30));
+  const auto text = request.get_param_value("since");
+  const auto parsed = common::parseRfc3339(text.size() == 10 ? text + "T00:00:00Z" : text);
+  if (!parsed) {
+    throw Refusal{400,
+                  "since must be an RFC 3339 time (2026-12-01T08:00:00Z) or a date "
+                  "(2026-12-01), not \"" +
+                      text + "\"",
+                  "since"};
   }
-  const std::chrono::year_month_day date{std::chrono::year{year},
-                                         std::chrono::month{static_cast<unsigned>(month)},
-                                         std::chrono::day{static_cast<unsigned>(day)}};
-  if (!date.ok()) return false;
-  if (text.size() == 10) return true;
-  if (std::sscanf(text.c_str() + 10, "T%2d:%2d:%2d%n", &hour, &minute, &second, &used) != 3 ||
-      used != 9 || hour > 23 || minute > 59 || second > 60) {
-    return false;
+  return common::formatRfc3339(*parsed);
+}
+
+// `window` (24h, 7d, 30d or 90d), or `fallback` without one.
+UptimeWindow windowParameter(const httplib::Request& request, const char* fallback) {
+  const auto text =
+      request.has_param("window") ? request.get_param_value("window") : std::string(fallback);
+  const auto window = parseUptimeWindow(text);
+  if (!window) {
+    throw Refusal{400, std::string("window must be ") + kUptimeWindows + ", not \"" + text + "\"",
+                  "window"};
   }
-  std::size_t at = 19;
-  if (at < text.size() && text[at] == '.') {
-    const auto digits = text.find_first_not_of("0123456789", at + 1);
-    if (digits == at + 1) return false;
-    at = digits == std::string::npos ? text.size() : digits;
-  }
-  const auto zone = text.substr(at);
-  if (zone == "Z" || zone == "z") return true;
-  int zone_hours = 0, zone_minutes = 0;
-  return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-         std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &zone_hours, &zone_minutes, &used) == 2 &&
-         used == 5 && zone_hours < 24 && zone_minutes < 60;
+  return *window;
 }
 
 // FNV-1a: a cheap fingerprint of the body for the ETag (not a security boundary).
@@ -208,18 +200,11 @@ StatusApiServer::StatusApiServer(const std::string& listen, common::DbConfig db,
   }
   data_.startRefreshing();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // As common/status_server.cpp: stop() is ignored until the thread has marked it running.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  common::waitUntilRunning(*server_);
 }
 
 StatusApiServer::~StatusApiServer() {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  common::waitUntilRunning(*server_);
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -250,7 +235,7 @@ void StatusApiServer::page(const httplib::Request& request, httplib::Response& r
   guarded(request, response, true, [&] {
     auto overview = data_.overview();
     PageModel model;
-    model.generated_at = isoNow();
+    model.generated_at = isoTime();
     model.today = model.generated_at.substr(0, 10);
     model.counts = countStates(overview);
     for (const auto& item : overview) {
@@ -290,7 +275,7 @@ void StatusApiServer::page(const httplib::Request& request, httplib::Response& r
     for (auto i = first; i < last; ++i) {
       model.entries.push_back({std::move(overview[i]), std::move(detail[shown[i - first]])});
     }
-    const auto month_ago = isoNow(std::chrono::system_clock::now() - std::chrono::days(30));
+    const auto month_ago = isoTime(std::chrono::system_clock::now() - std::chrono::days(30));
     model.incidents = data_.incidents("", month_ago, 10);
     // The page is for people: a short max-age, so a reload shows the news.
     answer(request, response, renderStatusPage(model), "text/html; charset=utf-8", 10);
@@ -315,15 +300,8 @@ void StatusApiServer::history(const httplib::Request& request, httplib::Response
 void StatusApiServer::uptime(const httplib::Request& request, httplib::Response& response) {
   guarded(request, response, false, [&] {
     const auto url = knownUrl(data_, request);
-    const auto window_text =
-        request.has_param("window") ? request.get_param_value("window") : std::string("24h");
-    const auto window = parseUptimeWindow(window_text);
-    if (!window) {
-      throw Refusal{
-          400, std::string("window must be ") + kUptimeWindows + ", not \"" + window_text + "\"",
-          "window"};
-    }
-    answerJson(request, response, uptimeJson(url, *window, data_.counts(url.url, window->hours)));
+    const auto window = windowParameter(request, "24h");
+    answerJson(request, response, uptimeJson(url, window, data_.counts(url.url, window.hours)));
   });
 }
 
@@ -331,17 +309,7 @@ void StatusApiServer::incidents(const httplib::Request& request, httplib::Respon
   guarded(request, response, false, [&] {
     std::string url;
     if (request.has_param("url")) url = knownUrl(data_, request).url;
-    std::string since = isoNow(std::chrono::system_clock::now() - std::chrono::days(30));
-    if (request.has_param("since")) {
-      since = request.get_param_value("since");
-      if (!isTimestamp(since)) {
-        throw Refusal{400,
-                      "since must be an RFC 3339 time (2026-12-01T08:00:00Z) or a date "
-                      "(2026-12-01), not \"" +
-                          since + "\"",
-                      "since"};
-      }
-    }
+    const auto since = sinceParameter(request);
     const int limit = integerParameter(request, "limit", 100, 1, 1000);
     answerJson(request, response, incidentsJson(data_.incidents(url, since, limit)));
   });
@@ -353,25 +321,14 @@ void StatusApiServer::badge(const std::string& kind, bool svg, const httplib::Re
     const auto url = knownUrl(data_, request);
     Badge made;
     if (kind == "status") {
-      std::string status = "unknown";
-      for (const auto& item : data_.overview()) {
-        if (item.listed.url == url.url) status = item.state.status;
-      }
-      made = statusBadge(status);
+      made = statusBadge(data_.state(url.url).status);
     } else if (kind == "uptime") {
-      const auto window_text =
-          request.has_param("window") ? request.get_param_value("window") : std::string("30d");
-      const auto window = parseUptimeWindow(window_text);
-      if (!window) {
-        throw Refusal{
-            400, std::string("window must be ") + kUptimeWindows + ", not \"" + window_text + "\"",
-            "window"};
-      }
-      made = uptimeBadge(window->name, data_.counts(url.url, window->hours).uptimePercent());
+      const auto window = windowParameter(request, "30d");
+      made = uptimeBadge(window.name, data_.counts(url.url, window.hours).uptimePercent());
     } else {
       std::optional<double> mean;
       double sum = 0;
-      const auto hours = data_.detail({url.url})[url.url].latency;
+      const auto hours = data_.latency(url.url);
       for (const auto& hour : hours) sum += hour.mean_ms;
       if (!hours.empty()) mean = sum / static_cast<double>(hours.size());
       made = responseBadge(mean);

@@ -141,4 +141,15 @@ std::map<std::string, UrlDetail> StatusData::detail(const std::vector<std::strin
   });
 }
 
+CurrentState StatusData::state(const std::string& url) {
+  return withConnection(connections_, [&](pqxx::connection& db) { return currentState(db, url); });
+}
+
+std::vector<HourLatency> StatusData::latency(const std::string& url) {
+  return withConnection(connections_, [&](pqxx::connection& db) {
+    auto hours = hourlyLatency(db, {url});
+    return hours.empty() ? std::vector<HourLatency>{} : std::move(hours.begin()->second);
+  });
+}
+
 }  // namespace webmon::consumer::status

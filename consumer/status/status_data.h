@@ -53,6 +53,10 @@ class StatusData {
   ProbeCounts counts(const std::string& url, int hours);
   std::vector<IncidentRow> incidents(const std::string& url, const std::string& since, int limit);
   std::map<std::string, UrlDetail> detail(const std::vector<std::string>& urls);
+  /// One URL's current state (for a badge: no uptime figures, no other URLs' newest rows).
+  CurrentState state(const std::string& url);
+  /// One URL's hourly mean response times over the last 24 hours.
+  std::vector<HourLatency> latency(const std::string& url);
 
  private:
   struct Uptimes {

@@ -48,32 +48,50 @@ std::string textArrayLiteral(const std::vector<std::string>& urls) {
   return out + "}";
 }
 
+namespace {
+
+// Each URL's state with its newest row; `where` narrows monitor_state (s). The newest row is
+// looked up by its exact checked_at (monitor_state.last_checked_at), so PostgreSQL prunes the
+// day partitions at run time and reads one index entry per URL instead of merging every
+// partition's newest. A row dropped by retention leaves the state alone.
+std::string currentStateQuery(const std::string& where) {
+  return "SELECT s.url, s.state, " + iso("s.since") + ", " +
+         iso("coalesce(r.checked_at, s.last_checked_at)") +
+         ", r.response_time_ms, r.http_status, r.error_kind "
+         "FROM monitor_state s "
+         "LEFT JOIN LATERAL (SELECT checked_at, response_time_ms, http_status, error_kind "
+         "                   FROM reports r "
+         "                   WHERE r.url = s.url AND r.checked_at = s.last_checked_at "
+         "                   LIMIT 1) r ON true " +
+         where;
+}
+
+CurrentState currentStateOf(const pqxx::row& row) {
+  CurrentState state;
+  state.status = row[1].as<std::string>();
+  state.since = optional<std::string>(row[2]);
+  state.checked_at = optional<std::string>(row[3]);
+  state.response_ms = optional<double>(row[4]);
+  state.http_status = optional<int>(row[5]);
+  state.error_kind = optional<std::string>(row[6]);
+  return state;
+}
+
+}  // namespace
+
 std::map<std::string, CurrentState> currentStates(pqxx::connection& db) {
   pqxx::nontransaction tx(db);
-  // The newest row is looked up by its exact checked_at (monitor_state.last_checked_at), so
-  // PostgreSQL prunes the day partitions at run time and reads one index entry per URL instead
-  // of merging every partition's newest. A row dropped by retention leaves the state alone.
-  const auto rows =
-      tx.exec("SELECT s.url, s.state, " + iso("s.since") + ", " +
-              iso("coalesce(r.checked_at, s.last_checked_at)") +
-              ", r.response_time_ms, r.http_status, r.error_kind "
-              "FROM monitor_state s "
-              "LEFT JOIN LATERAL (SELECT checked_at, response_time_ms, http_status, error_kind "
-              "                   FROM reports r "
-              "                   WHERE r.url = s.url AND r.checked_at = s.last_checked_at "
-              "                   LIMIT 1) r ON true");
   std::map<std::string, CurrentState> out;
-  for (const auto& row : rows) {
-    CurrentState state;
-    state.status = row[1].as<std::string>();
-    state.since = optional<std::string>(row[2]);
-    state.checked_at = optional<std::string>(row[3]);
-    state.response_ms = optional<double>(row[4]);
-    state.http_status = optional<int>(row[5]);
-    state.error_kind = optional<std::string>(row[6]);
-    out.emplace(row[0].as<std::string>(), std::move(state));
+  for (const auto& row : tx.exec(currentStateQuery(""))) {
+    out.emplace(row[0].as<std::string>(), currentStateOf(row));
   }
   return out;
+}
+
+CurrentState currentState(pqxx::connection& db, const std::string& url) {
+  pqxx::nontransaction tx(db);
+  const auto rows = tx.exec_params(currentStateQuery("WHERE s.url = $1"), url);
+  return rows.empty() ? CurrentState{} : currentStateOf(rows[0]);
 }
 
 std::vector<ListedUrl> urlsInMonitorState(pqxx::connection& db) {
