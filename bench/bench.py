@@ -579,18 +579,10 @@ def raw_copy_rate(lab, rows):
     return rows / seconds
 
 
-def scenario_history(lab, quick):
-    """A 30-day uptime report for 10,000 URLs, from the rollups and from the raw rows, on a
-    generated history (one probe per URL per hour, every 3 hours in a quick run: the rollups
-    hold the same 24 rows per URL and day either way, the raw side is a lower bound of what a
-    real 10-second period would store), and what a million rows cost on disk."""
-    urls, step = 10_000, (3 if quick else 1)
-    lab.use_broker("dev", 1)  # the config names one; the consumer only migrates here
-    config = lab.write_config("history", 1, 60, 10)
-    subprocess.run([os.path.join(lab.build, "consumer/webmon-consumer"), "--config", config,
-                    "--migrate"], check=True, capture_output=True)
-    lab.empty_tables()
-    log(f"history: {urls:,} URLs, 30 days, a probe every {step} h per URL")
+def generate_history(lab, urls, step):
+    """30 days of probes of `urls` URLs ('http://127.0.0.1:8080/u/<i>', named 'u<i>'), one
+    every `step` hours per URL, every 50th down and every 17th degraded, with the rollups the
+    consumer would have kept. Returns (raw rows, hourly rollup rows, seconds taken)."""
     started = time.monotonic()
     lab.sql("SELECT webmon_ensure_report_partition(current_date - d, 0) "
             "FROM generate_series(-1, 31) AS d")
@@ -612,8 +604,23 @@ def scenario_history(lab, quick):
     lab.sql("VACUUM ANALYZE reports, reports_hourly, reports_daily")
     rows = int(lab.sql("SELECT count(*) FROM reports"))
     hourly = int(lab.sql("SELECT count(*) FROM reports_hourly"))
-    log(f"  generated {rows:,} raw rows, {hourly:,} hourly rollup rows in "
-        f"{time.monotonic() - started:.0f} s")
+    return rows, hourly, time.monotonic() - started
+
+
+def scenario_history(lab, quick):
+    """A 30-day uptime report for 10,000 URLs, from the rollups and from the raw rows, on a
+    generated history (one probe per URL per hour, every 3 hours in a quick run: the rollups
+    hold the same 24 rows per URL and day either way, the raw side is a lower bound of what a
+    real 10-second period would store), and what a million rows cost on disk."""
+    urls, step = 10_000, (3 if quick else 1)
+    lab.use_broker("dev", 1)  # the config names one; the consumer only migrates here
+    config = lab.write_config("history", 1, 60, 10)
+    subprocess.run([os.path.join(lab.build, "consumer/webmon-consumer"), "--config", config,
+                    "--migrate"], check=True, capture_output=True)
+    lab.empty_tables()
+    log(f"history: {urls:,} URLs, 30 days, a probe every {step} h per URL")
+    rows, hourly, seconds = generate_history(lab, urls, step)
+    log(f"  generated {rows:,} raw rows, {hourly:,} hourly rollup rows in {seconds:.0f} s")
 
     def timed(query, runs):
         times = []
@@ -645,6 +652,143 @@ def scenario_history(lab, quick):
     lab.empty_tables()
     return r
 
+
+
+def http_get(port, path, headers=None):
+    """One GET on a fresh connection, as a browser or a script opening the page would make it:
+    (status, milliseconds to the last byte, body bytes, ETag)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    begin = time.perf_counter()
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    elapsed = (time.perf_counter() - begin) * 1000
+    conn.close()
+    return response.status, elapsed, len(body), response.getheader("ETag")
+
+
+def scenario_status(lab, quick):
+    """The status page and /api/v1/status of 10,000 configured URLs (20 groups), on 90 days of
+    daily rollups, 30 days of raw rows and hourly rollups (generate_history), a state per URL
+    and 500 incidents: the first request after a restart of PostgreSQL and the consumer (cold:
+    PostgreSQL's shared buffers empty, the consumer without connections or uptime figures;
+    the kernel's page cache is not dropped) and then 30 requests each (warm), interleaved."""
+    urls, step, runs = 10_000, (3 if quick else 1), (10 if quick else 30)
+    lab.use_broker("dev", 1)
+    port = free_port()
+    config = lab.write_config("status", 1, 60, 10, consumer={"status_listen": f"127.0.0.1:{port}"})
+    with open(config) as f:
+        settings = json.load(f)
+    settings["monitored_urls"] = [
+        {"url": f"http://127.0.0.1:8080/u/{u}", "name": f"u{u}", "group": f"group {u % 20:02d}",
+         "timeout": 10, "period": 60} for u in range(urls)]
+    with open(config, "w") as f:
+        json.dump(settings, f)
+    subprocess.run([os.path.join(lab.build, "consumer/webmon-consumer"), "--config", config,
+                    "--migrate"], check=True, capture_output=True)
+    lab.empty_tables()
+    log(f"status: {urls:,} URLs in 20 groups, a probe every {step} h per URL for 30 days, "
+        f"90 days of daily rollups")
+    rows, hourly, seconds = generate_history(lab, urls, step)
+    # Days 31 to 89 exist only as daily rollups (what the 90-day bar reads), as after the raw
+    # partitions have been dropped by retention.
+    lab.sql("""
+        INSERT INTO reports_daily (url, day, probes, up, degraded, down, latency_sum_ms,
+                                   latency_min_ms, latency_max_ms, latency_buckets,
+                                   first_checked_at, last_checked_at)
+        SELECT 'http://127.0.0.1:8080/u/' || u, (current_date - d)::date, 24,
+               24 - (u + d) % 3, (u + d) % 3 - least((u + d) % 3, (u + d) % 2), least((u + d) % 3, (u + d) % 2),
+               24 * 100.0, 10, 190, array_fill(0::bigint, ARRAY[21]),
+               (current_date - d)::timestamptz, (current_date - d)::timestamptz + interval '23 hours'
+        FROM generate_series(0, 9999) AS u, generate_series(31, 89) AS d""")
+    lab.sql("""
+        INSERT INTO monitor_state (url, name, state, since, last_checked_at)
+        SELECT DISTINCT ON (url) url, name, status, checked_at - interval '2 hours', checked_at
+        FROM reports WHERE checked_at >= date_trunc('hour', now()) - interval '1 hour'
+        ORDER BY url, checked_at DESC""")
+    lab.sql("""
+        INSERT INTO incidents (url, name, opened_at, closed_at, cause_kind, cause, failed_probes)
+        SELECT url, name, checked_at, checked_at + interval '4 minutes', 'timeout', 'timed out', 3
+        FROM reports WHERE status = 'down' ORDER BY checked_at DESC LIMIT 500""")
+    lab.sql("VACUUM ANALYZE reports_daily, monitor_state, incidents")
+    states = int(lab.sql("SELECT count(*) FROM monitor_state"))
+    if states != urls:
+        raise RuntimeError(f"{states} states generated for {urls} URLs")
+    log(f"  generated {rows:,} raw rows, {hourly:,} hourly rows, 90 days of daily rows, "
+        f"{states:,} states in {seconds:.0f} s")
+
+    pg_dir = os.path.join(lab.work, "pg")
+    paths = {"page": "/", "api": "/api/v1/status"}
+
+    def fresh_consumer():
+        for action in ("stop", "restart"):
+            subprocess.run([os.path.join(lab.source, "scripts/pg-throwaway.sh"), action, pg_dir],
+                           check=True, stdout=subprocess.DEVNULL)
+        proc, log_path = lab.start_service("consumer", config, "status-consumer")
+        wait_for(lambda: Lab._port_open(port), 30, "the status listener")
+        return proc
+
+    r = {"urls": urls}
+    for name, path in paths.items():
+        proc = fresh_consumer()
+        code, ms, size, _ = http_get(port, path)
+        if code != 200:
+            raise RuntimeError(f"GET {path} answered {code} right after the start")
+        r[f"{name}_cold_ms"] = ms
+        lab.stop(proc)
+    proc = fresh_consumer()
+    for path in paths.values():  # the connections and the uptime figures, once
+        http_get(port, path)
+    time.sleep(1)
+    times = {key: [] for key in ("page", "api", "page_gzip", "api_gzip", "api_304", "page_last")}
+    sizes = {}
+    etag = None
+    for _ in range(runs):
+        for name, path in paths.items():
+            code, ms, size, tag = http_get(port, path)
+            times[name].append(ms)
+            sizes[name] = size
+            code, ms, size, _ = http_get(port, path, {"Accept-Encoding": "gzip"})
+            times[f"{name}_gzip"].append(ms)
+            sizes[f"{name}_gzip"] = size
+            if name == "api":
+                etag = tag
+        code, ms, _, _ = http_get(port, "/api/v1/status", {"If-None-Match": etag})
+        if code != 304:
+            raise RuntimeError(f"If-None-Match with the current ETag answered {code}, not 304")
+        times["api_304"].append(ms)
+        code, ms, _, _ = http_get(port, f"/?page={urls // 100}")
+        times["page_last"].append(ms)
+    # Pages nobody has opened since the restart: their URLs' rollup rows are not in
+    # PostgreSQL's buffers yet (the first page's are).
+    times["page_first_view"] = []
+    for page in range(2, 12):
+        code, ms, _, _ = http_get(port, f"/?page={page * 7}")
+        times["page_first_view"].append(ms)
+    lab.stop(proc)
+    for key, values in times.items():
+        r[f"{key}_ms"] = statistics.median(values)
+        r[f"{key}_max_ms"] = max(values)
+    r["sizes"] = sizes
+    # The same answer's SQL alone, for scale: each URL's state with its newest row.
+    out = lab.sql("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) SELECT s.url, s.state, r.* "
+                  "FROM monitor_state s LEFT JOIN LATERAL (SELECT checked_at, response_time_ms "
+                  "FROM reports r WHERE r.url = s.url AND r.checked_at = s.last_checked_at "
+                  "LIMIT 1) r ON true")
+    r["states_sql_ms"] = float(re.search(r"Execution Time: ([0-9.]+) ms", out).group(1))
+    log(f"  page: cold {r['page_cold_ms']:.0f} ms, warm {r['page_ms']:.0f} ms (max "
+        f"{r['page_max_ms']:.0f}), gzip {r['page_gzip_ms']:.0f} ms, last page "
+        f"{r['page_last_ms']:.0f} ms, a page not viewed before {r['page_first_view_ms']:.0f} ms "
+        f"(max {r['page_first_view_max_ms']:.0f}); {sizes['page'] / 1024:.0f} KiB, "
+        f"{sizes['page_gzip'] / 1024:.0f} KiB gzipped")
+    log(f"  /api/v1/status: cold {r['api_cold_ms']:.0f} ms, warm {r['api_ms']:.0f} ms (max "
+        f"{r['api_max_ms']:.0f}), gzip {r['api_gzip_ms']:.0f} ms, 304 {r['api_304_ms']:.0f} ms; "
+        f"{sizes['api'] / 1024:.0f} KiB, {sizes['api_gzip'] / 1024:.0f} KiB gzipped; the "
+        f"states' SQL alone {r['states_sql_ms']:.0f} ms")
+    lab.empty_tables()
+    lab.sql("TRUNCATE reports_daily")
+    return r
 
 
 def scenario_end_to_end(lab, quick, kind="dev"):
@@ -774,6 +918,17 @@ def table(results, quick, wrk_rate):
                      f"{h['raw_ms']:.0f} ms, same answer ({h['differences']} rows differ); "
                      f"{h['raw_mb_per_million']:.0f} MB per million raw rows",
                      verdict(h["rollup_ms"] < 250 and h["differences"] == 0)))
+    st = results.get("status")
+    if st:
+        rows.append((f"status page and /api/v1/status, {st['urls']:,} URLs",
+                     "page < 300 ms, API < 100 ms",
+                     f"page: warm {st['page_ms']:.0f} ms (max {st['page_max_ms']:.0f}), cold "
+                     f"{st['page_cold_ms']:.0f} ms, gzip {st['page_gzip_ms']:.0f} ms, a page "
+                     f"not viewed before {st['page_first_view_ms']:.0f} ms; API: warm "
+                     f"{st['api_ms']:.0f} ms (max {st['api_max_ms']:.0f}), cold "
+                     f"{st['api_cold_ms']:.0f} ms, gzip {st['api_gzip_ms']:.0f} ms, 304 "
+                     f"{st['api_304_ms']:.0f} ms",
+                     verdict(st["page_ms"] < 300 and st["api_ms"] < 100)))
     rl = results.get("reload")
     if rl:
         still, edited = rl["still"], rl["edited"]
@@ -833,7 +988,8 @@ def table(results, quick, wrk_rate):
     return "\n".join(lines)
 
 
-SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "history", "e2e", "kafka_down",
+SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "history", "status", "e2e",
+             "kafka_down",
              "names_12k", "names_60k", "names_100k"]
 
 
@@ -879,6 +1035,7 @@ def main():
             "memory": lambda: scenario_memory(lab, args.quick),
             "ingest": lambda: scenario_ingest(lab, args.quick, args.ingest_batch),
             "history": lambda: scenario_history(lab, args.quick),
+            "status": lambda: scenario_status(lab, args.quick),
             "e2e": lambda: scenario_end_to_end(lab, args.quick),
             "ingest_real": lambda: scenario_ingest(lab, args.quick, args.ingest_batch, "real"),
             "e2e_real": lambda: scenario_end_to_end(lab, args.quick, "real"),

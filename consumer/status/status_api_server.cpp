@@ -7,8 +7,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <map>
+#include <cstring>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "common/probe_report.h"
 #include "common/status_server.h"
@@ -94,11 +95,21 @@ UptimeWindow windowParameter(const httplib::Request& request, const char* fallba
   return *window;
 }
 
-// FNV-1a: a cheap fingerprint of the body for the ETag (not a security boundary).
+// A cheap fingerprint of the body for the ETag (not a security boundary): FNV-1a's steps
+// over 8 bytes at a time, as a byte at a time took a tenth of a 10,000-URL status answer.
+// The same body gives the same tag in every consumer, so any of them can answer a 304.
 std::string etagOf(const std::string& body) {
   std::uint64_t hash = 1469598103934665603ULL;
-  for (const unsigned char c : body) {
-    hash ^= c;
+  std::size_t at = 0;
+  for (; at + 8 <= body.size(); at += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, body.data() + at, 8);
+    hash ^= word;
+    hash *= 1099511628211ULL;
+    hash ^= hash >> 29;  // FNV's multiply carries only upwards; fold the top bits back down
+  }
+  for (; at < body.size(); ++at) {
+    hash ^= static_cast<unsigned char>(body[at]);
     hash *= 1099511628211ULL;
   }
   char text[24];
@@ -126,6 +137,11 @@ void answerJson(const httplib::Request& request, httplib::Response& response,
                 const nlohmann::json& body, int max_age_seconds = 10) {
   // "application/json" exactly: cpp-httplib gzips that type, not one with parameters.
   answer(request, response, body.dump(), "application/json", max_age_seconds);
+}
+
+void answerJsonText(const httplib::Request& request, httplib::Response& response,
+                    std::string body) {
+  answer(request, response, std::move(body), "application/json", 10);
 }
 
 void refuse(httplib::Response& response, int status, const nlohmann::json& body) {
@@ -259,21 +275,25 @@ void StatusApiServer::page(const httplib::Request& request, httplib::Response& r
       std::erase_if(overview, [&](const UrlOverview& item) { return !in_group(item); });
     }
     // Groups in the order the config first names them, URLs in config order inside each.
-    std::map<std::string, std::size_t> group_rank;
-    for (const auto& item : overview) group_rank.emplace(item.listed.group, group_rank.size());
-    std::stable_sort(overview.begin(), overview.end(), [&](const auto& a, const auto& b) {
-      return group_rank[a.listed.group] < group_rank[b.listed.group];
-    });
+    // Indices are sorted, not the entries: 10,000 of them are too heavy to shuffle per view.
+    std::unordered_map<std::string, std::size_t> group_rank;
+    std::vector<std::size_t> rank(overview.size()), order(overview.size());
+    for (std::size_t i = 0; i < overview.size(); ++i) {
+      rank[i] = group_rank.emplace(overview[i].listed.group, group_rank.size()).first->second;
+      order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
     model.pages =
         std::max<int>(1, (static_cast<int>(overview.size()) + kUrlsPerPage - 1) / kUrlsPerPage);
     model.page = integerParameter(request, "page", 1, 1, model.pages);
     const auto first = static_cast<std::size_t>((model.page - 1) * kUrlsPerPage);
     const auto last = std::min(overview.size(), first + kUrlsPerPage);
     std::vector<std::string> shown;
-    for (auto i = first; i < last; ++i) shown.push_back(overview[i].listed.url);
+    for (auto i = first; i < last; ++i) shown.push_back(overview[order[i]].listed.url);
     auto detail = data_.detail(shown);
     for (auto i = first; i < last; ++i) {
-      model.entries.push_back({std::move(overview[i]), std::move(detail[shown[i - first]])});
+      model.entries.push_back({std::move(overview[order[i]]), std::move(detail[shown[i - first]])});
     }
     const auto month_ago = isoTime(std::chrono::system_clock::now() - std::chrono::days(30));
     model.incidents = data_.incidents("", month_ago, 10);
@@ -286,7 +306,7 @@ void StatusApiServer::page(const httplib::Request& request, httplib::Response& r
 
 void StatusApiServer::statusList(const httplib::Request& request, httplib::Response& response) {
   guarded(request, response, false,
-          [&] { answerJson(request, response, statusJson(data_.overview())); });
+          [&] { answerJsonText(request, response, statusJsonText(data_.overview())); });
 }
 
 void StatusApiServer::history(const httplib::Request& request, httplib::Response& response) {

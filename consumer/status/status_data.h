@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/config.h"
@@ -60,7 +61,7 @@ class StatusData {
 
  private:
   struct Uptimes {
-    std::map<std::string, ProbeCounts> day, month;
+    std::unordered_map<std::string, ProbeCounts> day, month;
     std::chrono::steady_clock::time_point computed_at;
   };
   std::vector<ListedUrl> listed();

@@ -1,5 +1,6 @@
 #include "consumer/status/status_json.h"
 
+#include <charconv>
 #include <cmath>
 
 namespace webmon::consumer::status {
@@ -16,26 +17,114 @@ nlohmann::json percentOrNull(const std::optional<double>& value) {
   return roundedPercent(*value);
 }
 
+// Appends one flat JSON object's members to `out`, in the order they are given. Keys are the
+// API's own ASCII names; values are escaped as RFC 8259 asks. The text comes from JSON (the
+// config, the reports) or from PostgreSQL's text columns, so it is UTF-8 already.
+class JsonObjectWriter {
+ public:
+  explicit JsonObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+
+  void string(std::string_view key, const std::optional<std::string>& value) {
+    if (!value) return null(key);
+    string(key, *value);
+  }
+  void string(std::string_view key, const std::string& value) {
+    this->key(key);
+    appendJsonString(out_, value);
+  }
+  void number(std::string_view key, std::optional<double> value) {
+    if (!value || !std::isfinite(*value)) return null(key);  // JSON has no NaN
+    this->key(key);
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, *value).ptr;  // shortest exact
+    out_.append(text, end);
+  }
+  void integer(std::string_view key, std::optional<int> value) {
+    if (!value) return null(key);
+    this->key(key);
+    out_ += std::to_string(*value);
+  }
+  void end() { out_ += '}'; }
+
+ private:
+  void null(std::string_view key) {
+    this->key(key);
+    out_ += "null";
+  }
+  void key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+
+  std::string& out_;
+  bool first_ = true;
+};
+
 }  // namespace
+
+void appendJsonString(std::string& out, std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += hex[(c >> 4) & 15];
+          out += hex[c & 15];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 double roundedPercent(double percent) { return std::round(percent * 10'000.0) / 10'000.0; }
 
-nlohmann::json statusJson(const std::vector<UrlOverview>& overview) {
-  auto out = nlohmann::json::array();
+std::string statusJsonText(const std::vector<UrlOverview>& overview) {
+  std::string out;
+  out.reserve(overview.size() * 300 + 2);
+  out += '[';
   for (const auto& item : overview) {
-    out.push_back({{"url", item.listed.url},
-                   {"name", item.listed.name},
-                   {"group", item.listed.group.empty() ? nlohmann::json(nullptr)
-                                                       : nlohmann::json(item.listed.group)},
-                   {"status", item.state.status},
-                   {"since", orNull(item.state.since)},
-                   {"checked_at", orNull(item.state.checked_at)},
-                   {"response_ms", orNull(item.state.response_ms)},
-                   {"http_status", orNull(item.state.http_status)},
-                   {"error_kind", orNull(item.state.error_kind)},
-                   {"uptime_24h", percentOrNull(item.uptime_24h)},
-                   {"uptime_30d", percentOrNull(item.uptime_30d)}});
+    if (out.size() > 1) out += ',';
+    JsonObjectWriter object(out);
+    object.string("url", item.listed.url);
+    object.string("name", item.listed.name);
+    object.string("group", item.listed.group.empty()
+                               ? std::nullopt
+                               : std::optional<std::string>(item.listed.group));
+    object.string("status", item.state.status);
+    object.string("since", item.state.since);
+    object.string("checked_at", item.state.checked_at);
+    object.number("response_ms", item.state.response_ms);
+    object.integer("http_status", item.state.http_status);
+    object.string("error_kind", item.state.error_kind);
+    object.number("uptime_24h",
+                  item.uptime_24h ? std::optional(roundedPercent(*item.uptime_24h)) : std::nullopt);
+    object.number("uptime_30d",
+                  item.uptime_30d ? std::optional(roundedPercent(*item.uptime_30d)) : std::nullopt);
+    object.end();
   }
+  out += ']';
   return out;
 }
 

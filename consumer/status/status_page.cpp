@@ -42,7 +42,10 @@ padding:.7rem .9rem;margin:.5rem 0}
 .bars{width:100%;height:2rem;display:block;margin-top:.45rem}
 .bars .up{fill:var(--up)}.bars .degraded{fill:var(--degraded)}.bars .down{fill:var(--down)}
 .bars .none{fill:var(--none)}
-.foot{display:flex;justify-content:space-between;gap:.5rem;font-size:.8rem}
+.axis{display:flex;justify-content:space-between;font-size:.75rem}
+.foot{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.2rem .5rem;font-size:.85rem;
+margin-top:.2rem}
+.foot span{white-space:nowrap}
 .spark{width:8rem;height:1.5rem;vertical-align:middle}
 .spark polyline{fill:none;stroke:var(--muted);stroke-width:1.5}
 ul.incidents{padding-left:1.1rem}ul.incidents li{margin:.3rem 0}
@@ -140,15 +143,17 @@ std::string card(const PageEntry& entry, const std::vector<std::string>& days) {
     html += "<div class=\"muted\">" + escapeXml(item.listed.url) + "</div>";
   }
   html += dayBars(days, entry.detail.days);
-  html += "<div class=\"foot muted\"><span>" + days.front() + "</span><span class=\"uptime\">" +
+  // The bar's ends labelled under it, then the figures: two lines, so a phone wraps neither.
+  html += "<div class=\"axis muted\"><span>" + days.front() +
+          "</span><span>today</span></div><div class=\"foot\"><span class=\"uptime\">" +
           percent(item.uptime_24h) + " (24 h) · " + percent(item.uptime_30d) +
-          " (30 d)</span><span>";
+          " (30 d)</span><span class=\"muted\">";
   if (item.state.response_ms && item.state.status != "down") {
     html += number(*item.state.response_ms) + " ms ";
   } else if (item.state.error_kind) {
     html += escapeXml(*item.state.error_kind) + " ";
   }
-  html += sparkline(entry.detail.latency) + "</span><span>today</span></div></article>";
+  html += sparkline(entry.detail.latency) + "</span></div></article>";
   return html;
 }
 

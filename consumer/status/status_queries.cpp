@@ -79,10 +79,12 @@ CurrentState currentStateOf(const pqxx::row& row) {
 
 }  // namespace
 
-std::map<std::string, CurrentState> currentStates(pqxx::connection& db) {
+std::unordered_map<std::string, CurrentState> currentStates(pqxx::connection& db) {
   pqxx::nontransaction tx(db);
-  std::map<std::string, CurrentState> out;
-  for (const auto& row : tx.exec(currentStateQuery(""))) {
+  const auto rows = tx.exec(currentStateQuery(""));
+  std::unordered_map<std::string, CurrentState> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
     out.emplace(row[0].as<std::string>(), currentStateOf(row));
   }
   return out;
@@ -103,13 +105,14 @@ std::vector<ListedUrl> urlsInMonitorState(pqxx::connection& db) {
   return out;
 }
 
-std::map<std::string, ProbeCounts> countsForAll(pqxx::connection& db, int hours) {
+std::unordered_map<std::string, ProbeCounts> countsForAll(pqxx::connection& db, int hours) {
   pqxx::nontransaction tx(db);
   const auto rows = tx.exec_params(
       "SELECT url, probes, up, degraded, down "
       "FROM webmon_rollups_since(now() - make_interval(hours => $1))",
       hours);
-  std::map<std::string, ProbeCounts> out;
+  std::unordered_map<std::string, ProbeCounts> out;
+  out.reserve(rows.size());
   for (const auto& row : rows) out.emplace(row[0].as<std::string>(), countsOf(row, 1));
   return out;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <pqxx/connection>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace webmon::consumer::status {
@@ -85,13 +86,13 @@ extern const char* const kUptimeWindows;  // "24h, 7d, 30d or 90d", for error me
 
 /// Every URL in monitor_state with its newest report (one indexed lookup per URL, in the
 /// partition its last_checked_at falls in).
-std::map<std::string, CurrentState> currentStates(pqxx::connection& db);
+std::unordered_map<std::string, CurrentState> currentStates(pqxx::connection& db);
 /// One URL's, the same way; "unknown" when monitor_state has not heard of it.
 CurrentState currentState(pqxx::connection& db, const std::string& url);
 /// URLs monitor_state knows, for a consumer whose config lists none.
 std::vector<ListedUrl> urlsInMonitorState(pqxx::connection& db);
 /// Every URL's counts since the start of the UTC hour `hours` ago (webmon_rollups_since).
-std::map<std::string, ProbeCounts> countsForAll(pqxx::connection& db, int hours);
+std::unordered_map<std::string, ProbeCounts> countsForAll(pqxx::connection& db, int hours);
 /// One URL's counts over the same window, from its own rollup rows.
 ProbeCounts countsFor(pqxx::connection& db, const std::string& url, int hours);
 /// The newest `limit` rows of `url`, newest first.

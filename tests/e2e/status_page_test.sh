@@ -2,7 +2,8 @@
 # The status page and API served by a running consumer, fed by a running producer: the API
 # answers as docs/openapi.yaml says (every documented endpoint, its errors too), the history
 # equals the rows, headless Chromium renders the page and shows each target in its group with
-# its state (a screenshot is kept in test-artifacts/), and with PostgreSQL stopped the API
+# its state (a screenshot is kept in test-artifacts/), fits a phone's screen without sideways
+# scrolling (a second screenshot at 390 px), and with PostgreSQL stopped the API
 # answers 503 and the page says it cannot show the status instead of showing stale data.
 source "$(dirname "$0")/../support/lib.sh"
 chromium=$(command -v chromium || true)
@@ -86,6 +87,10 @@ rm -f "$artifacts/status-page.png"
 (cd "$work" && browse --screenshot="$artifacts/status-page.png" "$base/") >/dev/null || fail "chromium took no screenshot"
 [[ -s $artifacts/status-page.png ]] || fail "no screenshot in $artifacts"
 pass "screenshot kept: $artifacts/status-page.png ($(stat -c %s "$artifacts/status-page.png") bytes)"
+rm -rf "$work/chromium"
+timeout 120 python3 "$WEBMON_SOURCE_DIR/tests/support/phone_layout_check.py" "$chromium" "$base/" \
+  "$artifacts/status-page-phone.png" "$work/chromium" || fail "the page does not fit a phone's screen"
+pass "on a 390 px phone the page needs no sideways scrolling (screenshot: $artifacts/status-page-phone.png)"
 
 stop_postgres
 code=$(curl -s -o "$work/api503.json" -w '%{http_code}' "$base/api/v1/status")

@@ -274,6 +274,25 @@ TEST_F(StatusApiTest, AnswersCarryAnETagAreGzippedOnRequestAndA304WhenUnchanged)
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
 
+  // A newer probe changes the answer: a new tag, and the old one gets the whole body again.
+  ReportRecord newer;
+  newer.report.id = common::newReportId();
+  newer.report.url = kBlog;
+  newer.report.name = "Blog";
+  newer.report.checked_at =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  newer.report.ok = true;
+  newer.report.http_status = 200;
+  newer.report.response_time_ms = 123.5;
+  newer.report.producer_id = "p1";
+  newer.position = {"reports", 0, 30};  // the next after storeProbes()'s
+  writer_->write(DecodedBatch{{newer}, {}});
+  auto changed = client_->Get("/api/v1/status", {{"If-None-Match", etag}});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_NE(changed->get_header_value("ETag"), etag);
+  EXPECT_THAT(changed->body, HasSubstr("123.5"));
+
   client_->set_decompress(false);
   auto zipped = client_->Get("/", {{"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(zipped);
