@@ -996,7 +996,7 @@ SCENARIOS = ["throughput", "schedule", "reload", "memory", "ingest", "history", 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", required=True, help="build directory with the binaries")
-    parser.add_argument("--quick", action="store_true", help="short windows (under 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short windows (generated histories still take minutes)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, help="run only these")
     parser.add_argument("--output", help="also write the table (markdown) to this file")
     parser.add_argument("--ingest-batch", type=int, default=5000,

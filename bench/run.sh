@@ -5,7 +5,7 @@
 # namespace whose own dnsmasq answers the host-name scenarios' names.
 #
 #   bench/run.sh                 full run (about 15 minutes)
-#   bench/run.sh --quick         short windows (under 2 minutes)
+#   bench/run.sh --quick         short windows (generated histories still take minutes)
 #   bench/run.sh --only ingest   one or more scenarios (see bench/bench.py --help)
 #   bench/run.sh --real-kafka    also ingest and end to end on one real Apache Kafka node, beside
 #                                the development broker's figures (installs Java and Maven)
