@@ -132,7 +132,10 @@ struct LoggingConfig {
 };
 
 struct ProducerConfig {
-  std::string producer_id;            // defaults to the host name
+  std::string producer_id;  // defaults to the host name
+  // Where this producer probes from ("eu-west"), carried in every report and row; empty: not
+  // said (the rows' region is NULL).
+  std::string region;
   std::size_t queue_limit = 100'000;  // reports buffered while Kafka cannot take them
   std::size_t max_concurrent_probes = 2'000;
   milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "common/config.h"
@@ -48,12 +50,29 @@ void readLogging(const ConfigReader& node, LoggingConfig& out) {
   }
 }
 
+// A region names a group of producers (and, with shared targets, their Kafka consumer group),
+// so it keeps to characters every tool quotes the same way.
+bool isRegionName(const std::string& text) {
+  if (text.empty() || text.size() > 64) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 void readProducer(const ConfigReader& node, ProducerConfig& out) {
-  node.rejectUnknownKeys({"id", "queue_limit", "max_concurrent_probes", "delivery_timeout",
-                          "shutdown_timeout", "stats_interval", "watch_config", "metrics_listen",
-                          "health_grace", "dns_cache"});
+  node.rejectUnknownKeys({"id", "region", "queue_limit", "max_concurrent_probes",
+                          "delivery_timeout", "shutdown_timeout", "stats_interval", "watch_config",
+                          "metrics_listen", "health_grace", "dns_cache"});
   assignIf(out.producer_id, node.field("id").nonEmptyString());
   if (out.producer_id.empty()) out.producer_id = hostName();
+  const auto region = node.field("region");
+  if (auto text = region.nonEmptyString()) {
+    if (!isRegionName(*text)) {
+      region.fail("must be 1 to 64 letters, digits, '-', '_' or '.' (e.g. \"eu-west\")");
+    } else {
+      out.region = *text;
+    }
+  }
   if (auto limit = node.field("queue_limit").integer(1, 100'000'000)) {
     out.queue_limit = static_cast<std::size_t>(*limit);
   }

@@ -97,6 +97,7 @@ struct ProbeReport {
   std::vector<Attempt> attempts;
   std::optional<ProbeError> error;
   std::string producer_id;
+  std::optional<std::string> region;  // the producer's producer.region, when it has one
   int schema_version = kReportSchemaVersion;
 };
 

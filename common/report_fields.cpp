@@ -248,6 +248,18 @@ bool decodeProducerId(const json& j, ProbeReport& r, std::string& reason) {
   return true;
 }
 
+bool decodeRegion(const json& j, ProbeReport& r, std::string& reason) {
+  const json* region = present(j, "region");
+  if (region == nullptr) return true;
+  if (!region->is_string() || region->get_ref<const std::string&>().empty() ||
+      region->get_ref<const std::string&>().size() > 64 ||
+      region->get_ref<const std::string&>().find('\0') != std::string::npos) {
+    return fail(reason, "field \"region\" must be null or a string of 1 to 64 bytes without NUL");
+  }
+  r.region = region->get<std::string>();
+  return true;
+}
+
 bool decodeRegexp(const json& j, ProbeReport& r, std::string& reason) {
   const json* regexp = present(j, "regexp");
   if (regexp == nullptr) return true;
@@ -447,6 +459,11 @@ constexpr ReportField kFields[] = {
     {"producer_id", one("producer_id", kText), 1,
      [](const ProbeReport& r, json& j) { j["producer_id"] = r.producer_id; }, decodeProducerId,
      [](const ProbeReport& r, CopyRow& row) { row.text(r.producer_id); }},
+    {"region", one("region", kText), 1,
+     [](const ProbeReport& r, json& j) {
+       if (r.region) j["region"] = *r.region;
+     },
+     decodeRegion, [](const ProbeReport& r, CopyRow& row) { row.optional(r.region); }},
     {"regexp", one("regexp", kText), 1,
      [](const ProbeReport& r, json& j) {
        if (r.regexp) j["regexp"] = *r.regexp;

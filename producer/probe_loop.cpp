@@ -140,7 +140,9 @@ void ProbeLoop::collect() {
     if (result.url->attempts > 1) {
       series_.add(std::move(result), now, complete_runs_);
     } else {
-      publish(buildReport(result, *result.url, running_.producer.producer_id), *result.url, late);
+      publish(
+          buildReport(result, *result.url, running_.producer.producer_id, running_.producer.region),
+          *result.url, late);
     }
   }
   finished_.clear();
@@ -163,8 +165,9 @@ void ProbeLoop::publish(const common::ProbeReport& report, const common::Monitor
 void ProbeLoop::publishRuns() {
   for (const auto& run : complete_runs_) {
     const auto& first = run.front();
-    publish(buildRunReport(run, *first.url, running_.producer.producer_id), *first.url,
-            lateness(first));
+    publish(
+        buildRunReport(run, *first.url, running_.producer.producer_id, running_.producer.region),
+        *first.url, lateness(first));
   }
   complete_runs_.clear();
 }

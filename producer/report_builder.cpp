@@ -138,7 +138,7 @@ void judgeLookup(const ProbeResult& result, const common::MonitoredUrl& url,
 }  // namespace
 
 common::ProbeReport buildReport(const ProbeResult& result, const common::MonitoredUrl& url,
-                                const std::string& producer_id) {
+                                const std::string& producer_id, const std::string& region) {
   using common::ErrorKind;
   common::ProbeReport report;
   report.id = common::newReportId();
@@ -148,6 +148,7 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   report.checked_at = result.started_wall;
   report.response_time_ms = result.total_ms;
   report.producer_id = producer_id;
+  if (!region.empty()) report.region = region;
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
   report.timings = phaseTimings(result);
   report.dns_cached = result.dns_cached;
@@ -232,11 +233,12 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
 }
 
 common::ProbeReport buildRunReport(const std::vector<ProbeResult>& attempts,
-                                   const common::MonitoredUrl& url,
-                                   const std::string& producer_id) {
+                                   const common::MonitoredUrl& url, const std::string& producer_id,
+                                   const std::string& region) {
   std::vector<common::ProbeReport> judged;
   judged.reserve(attempts.size());
-  for (const auto& attempt : attempts) judged.push_back(buildReport(attempt, url, producer_id));
+  for (const auto& attempt : attempts)
+    judged.push_back(buildReport(attempt, url, producer_id, region));
   std::vector<common::Attempt> summary;
   bool all_up = true;
   std::size_t chosen = judged.size() - 1;

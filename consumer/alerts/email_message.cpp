@@ -111,6 +111,7 @@ std::string body(const Notification& n) {
     line("Timings", phases);
   }
   line("Producer", text(probe, "producer_id"));
+  line("Region", text(probe, "region"));
   out += "\nIncident " + std::to_string(n.incident_id) + ", notification " + n.event_id + " (" +
          n.kind + ") to receiver " + n.receiver + ".\n";
   return out;

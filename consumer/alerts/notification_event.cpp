@@ -9,6 +9,7 @@ nlohmann::json probeFacts(const common::ProbeReport& report) {
                           {"response_ms", report.response_time_ms},
                           {"producer_id", report.producer_id}};
   probe["http_status"] = report.http_status ? nlohmann::json(*report.http_status) : nullptr;
+  if (report.region) probe["region"] = *report.region;
   nlohmann::json timings = nlohmann::json::object();
   const auto put = [&](const char* key, const std::optional<double>& ms) {
     if (ms) timings[key] = *ms;

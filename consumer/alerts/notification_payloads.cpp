@@ -100,7 +100,8 @@ std::string webhookPayload(const Notification& n) {
       {"http_status", probe.value("http_status", nlohmann::json())},
       {"response_ms", probe.value("response_ms", 0.0)},
       {"timings", probe.value("timings", nlohmann::json::object())},
-      {"producer_id", text(probe, "producer_id")}};
+      {"producer_id", text(probe, "producer_id")},
+      {"region", probe.value("region", nlohmann::json())}};  // null: the producer has none
   if (resolved) {
     webmon["closed_at"] = text(e, "closed_at");
     webmon["duration_s"] = e.value("duration_s", 0.0);

@@ -153,11 +153,12 @@ write_config() {
 JSON
 }
 
-# start_service producer|consumer [INSTANCE]: logs go to $work/<INSTANCE>.log (appended).
+# start_service producer|consumer [INSTANCE [CONFIG]]: logs go to $work/<INSTANCE>.log
+# (appended); the config is $work/config.json unless CONFIG names another.
 start_service() {
-  local kind=$1 name=${2:-$1} binary
+  local kind=$1 name=${2:-$1} config=${3:-$work/config.json} binary
   [[ $kind == producer ]] && binary=$WEBMON_PRODUCER || binary=$WEBMON_CONSUMER
-  WEBMON_DB_PASSWORD=webmon "$binary" --config "$work/config.json" >>"$work/$name.log" 2>&1 &
+  WEBMON_DB_PASSWORD=webmon "$binary" --config "$config" >>"$work/$name.log" 2>&1 &
   service_pids[$name]=$!
 }
 # stop_service NAME...: SIGTERM to all of them at once; each must exit 0.

@@ -71,6 +71,15 @@ TEST(BuildReport, CarriesIdentityAndTiming) {
   EXPECT_EQ(report.producer_id, "p1");
   EXPECT_DOUBLE_EQ(report.response_time_ms, 12.0);
   EXPECT_NE(judge(CURLE_OK, 200).id, report.id);
+  EXPECT_FALSE(report.region);  // a producer without producer.region says none
+}
+
+TEST(BuildReport, CarriesTheProducersRegion) {
+  ProbeResult result;
+  result.http_status = 200;
+  common::MonitoredUrl url;
+  url.url = "http://127.0.0.1/";
+  EXPECT_EQ(buildReport(result, url, "p1", "eu-west").region, "eu-west");
 }
 
 TEST(BuildReport, ASuccessSlowerThanDegradedAfterIsDegradedButUp) {
@@ -324,7 +333,8 @@ TEST(BuildRunReport, DownOnlyWhenEveryAttemptFailedDegradedWhenSomeDid) {
 
   const auto down = buildRunReport({attemptResult(1, false, 1, t0), attemptResult(2, false, 2, t1),
                                     attemptResult(3, false, 4, t2)},
-                                   url, "p");
+                                   url, "p", "us-east");
+  EXPECT_EQ(down.region, "us-east");
   EXPECT_EQ(down.status(), common::ProbeStatus::Down);
   ASSERT_TRUE(down.error);
   EXPECT_EQ(down.error->kind, ErrorKind::Connect);

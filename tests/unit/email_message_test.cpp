@@ -54,6 +54,8 @@ Notification firingNotification(const std::string& name, const std::string& erro
   report.http_status = 503;
   report.response_time_ms = 12.5;
   report.error = common::ProbeError{common::ErrorKind::Http, error};
+  report.producer_id = "probe-eu";
+  report.region = "eu-west";
   MonitorState state;
   state.run_started_at = *common::parseRfc3339("2026-12-01T10:00:00Z");
   state.run_error_kind = "http";
@@ -117,6 +119,7 @@ TEST(EmailMessage, TheBodyHasTheFactsInCrlfUtf8) {
   EXPECT_THAT(body, HasSubstr("Failed probes: 2\r\n"));
   EXPECT_THAT(body, HasSubstr("Error: HTTP 503 — «down»\r\n"));
   EXPECT_THAT(body, HasSubstr("HTTP status: 503\r\n"));
+  EXPECT_THAT(body, HasSubstr("Producer: probe-eu\r\nRegion: eu-west\r\n"));
   EXPECT_THAT(body, HasSubstr("notification 0193f0a2-0000-7000-8000-000000000001 (firing)"));
   EXPECT_THAT(body, Not(HasSubstr("Lasted")));
 }

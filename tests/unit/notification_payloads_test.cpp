@@ -24,6 +24,7 @@ common::ProbeReport probe(bool ok, const std::string& when) {
   report.timings.connect_ms = 1.5;
   if (!ok) report.error = common::ProbeError{common::ErrorKind::Http, "HTTP status 503"};
   report.producer_id = "p1";
+  report.region = "eu-west";
   return report;
 }
 
@@ -71,6 +72,8 @@ TEST(NotificationPayloads, FiringWebhookIsAlertmanagerVersion4) {
   EXPECT_EQ(webmon["failed_probes"], 2);
   EXPECT_EQ(webmon["http_status"], 503);
   EXPECT_EQ(webmon["timings"]["connect_ms"], 1.5);
+  EXPECT_EQ(webmon["producer_id"], "p1");
+  EXPECT_EQ(webmon["region"], "eu-west");
 }
 
 TEST(NotificationPayloads, ResolvedWebhookEndsTheAlertAndSaysHowLong) {

@@ -122,6 +122,25 @@ TEST(ProbeReport, DnsCachedRoundTripsAndIsAbsentWhenUnknown) {
   EXPECT_FALSE(decodeReport(unknown.dump()).report->dns_cached);
 }
 
+// The producer's region: carried when it has one, absent (not null, not "") when it has none.
+TEST(ProbeReport, RegionRoundTripsAndIsAbsentWithoutOne) {
+  auto report = sampleReport();
+  report.region = "eu-west";
+  const auto json = nlohmann::json::parse(encodeReport(report));
+  EXPECT_EQ(json["region"], "eu-west");
+  const auto decoded = decodeReport(json.dump());
+  ASSERT_TRUE(decoded.report) << decoded.rejection_reason;
+  EXPECT_EQ(decoded.report->region, "eu-west");
+  const auto none = nlohmann::json::parse(encodeReport(sampleReport()));
+  EXPECT_FALSE(none.contains("region"));
+  EXPECT_FALSE(decodeReport(none.dump()).report->region);
+  auto null_region = none;
+  null_region["region"] = nullptr;
+  const auto from_null = decodeReport(null_region.dump());
+  ASSERT_TRUE(from_null.report) << from_null.rejection_reason;
+  EXPECT_FALSE(from_null.report->region);
+}
+
 TEST(ProbeReport, TypeRoundTripsAndDefaultsToHttp) {
   auto report = sampleReport();
   report.type = "tls";
@@ -256,6 +275,10 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"bad status", [](auto& j) { j["status"] = "meh"; }, "up, degraded or down"},
         RejectCase{"dns_cached", [](auto& j) { j["dns_cached"] = "yes"; },
                    "\"dns_cached\" must be null, true or false"},
+        RejectCase{"region type", [](auto& j) { j["region"] = 7; },
+                   "\"region\" must be null or a string of 1 to 64 bytes"},
+        RejectCase{"region empty", [](auto& j) { j["region"] = ""; },
+                   "\"region\" must be null or a string of 1 to 64 bytes"},
         RejectCase{"status vs ok", [](auto& j) { j["status"] = "up"; }, "is up but ok is false"},
         RejectCase{"timing", [](auto& j) { j["timings"]["dns_ms"] = -2; }, "timings.dns_ms"},
         RejectCase{"timings type", [](auto& j) { j["timings"] = 3; }, "phase durations"},
