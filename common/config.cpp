@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -79,6 +80,34 @@ std::string lineAndColumn(std::string_view text, std::size_t byte) {
 
 }  // namespace
 
+namespace config_sections {
+
+nlohmann::json parseJsonDocument(std::string_view json_text, const std::string& where) {
+  const std::string prefix = where.empty() ? "" : where + ": ";
+  try {
+    return nlohmann::json::parse(blankTrailingCommas(json_text));
+  } catch (const nlohmann::json::parse_error& error) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line..."
+    std::string message = error.what();
+    if (auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);
+    }
+    throw ConfigError({prefix + "not valid JSON at " + lineAndColumn(json_text, error.byte - 1) +
+                       ": " + escapeInvalidUtf8(message)});
+  } catch (const nlohmann::json::exception& error) {
+    // Not a syntax error but, e.g., a number too large for a double (1e999); the config
+    // fuzzer found that nlohmann reports those as out_of_range.
+    std::string message = error.what();
+    if (auto bracket = message.find("] "); bracket != std::string::npos) {
+      message = message.substr(bracket + 2);
+    }
+    throw ConfigError(
+        {prefix + "not valid JSON at line 1, column 1: " + escapeInvalidUtf8(message)});
+  }
+}
+
+}  // namespace config_sections
+
 EnvLookup processEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -87,28 +116,10 @@ EnvLookup processEnvironment() {
   };
 }
 
-Config parseConfig(std::string_view json_text, const EnvLookup& env) {
+Config parseConfig(std::string_view json_text, const EnvLookup& env,
+                   const std::string& config_dir) {
   using namespace config_sections;
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(blankTrailingCommas(json_text));
-  } catch (const nlohmann::json::parse_error& error) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line..."
-    std::string message = error.what();
-    if (auto colon = message.find(": "); colon != std::string::npos) {
-      message = message.substr(colon + 2);
-    }
-    throw ConfigError({"not valid JSON at " + lineAndColumn(json_text, error.byte - 1) + ": " +
-                       escapeInvalidUtf8(message)});
-  } catch (const nlohmann::json::exception& error) {
-    // Not a syntax error but, e.g., a number too large for a double (1e999); the config
-    // fuzzer found that nlohmann reports those as out_of_range.
-    std::string message = error.what();
-    if (auto bracket = message.find("] "); bracket != std::string::npos) {
-      message = message.substr(bracket + 2);
-    }
-    throw ConfigError({"not valid JSON at line 1, column 1: " + escapeInvalidUtf8(message)});
-  }
+  const nlohmann::json document = parseJsonDocument(json_text, "");
   ConfigProblems problems;
   const ConfigReader root(&document, "", problems);
   Config config;
@@ -116,13 +127,20 @@ Config parseConfig(std::string_view json_text, const EnvLookup& env) {
     root.failWithoutValue("the configuration must be a JSON object");
     problems.throwIfAny();
   }
-  root.rejectUnknownKeys(
-      {"kafka", "db", "retention", "alerts", "monitored_urls", "logging", "producer", "consumer"});
+  root.rejectUnknownKeys({"kafka", "db", "retention", "alerts", "monitored_urls", "targets_dir",
+                          "logging", "producer", "consumer"});
   readKafka(root.field("kafka"), env, config.kafka);
   readDb(root.field("db"), env, config.db);
   readRetention(root.field("retention"), config.retention);
   readAlerts(root.field("alerts"), env, config.alerts);
-  readUrls(root.field("monitored_urls"), env, config.alerts.receivers, config.monitored_urls);
+  SeenUrls seen;
+  const auto targets_dir = root.field("targets_dir");
+  // With a directory of target files, monitored_urls may be left out: the files hold them.
+  if (!targets_dir.present()) root.field("monitored_urls").required();
+  readUrls(root.field("monitored_urls"), env, config.alerts.receivers, "config", seen,
+           config.monitored_urls);
+  readTargetFiles(targets_dir, config_dir, env, config.alerts.receivers, seen, config.targets_dir,
+                  config.monitored_urls);
   checkMaintenanceUrls(root.field("alerts").field("maintenance"), config.monitored_urls);
   readLogging(root.field("logging"), config.logging);
   readProducer(root.field("producer"), config.producer);
@@ -139,7 +157,9 @@ Config loadConfigFile(const std::string& path, const EnvLookup& env) {
   }
   std::ostringstream text;
   text << file.rdbuf();
-  return parseConfig(text.str(), env);
+  // A relative targets_dir is relative to the config file, wherever the service was started.
+  const auto directory = std::filesystem::path(path).parent_path();
+  return parseConfig(text.str(), env, directory.empty() ? "." : directory.string());
 }
 
 }  // namespace webmon::common

@@ -119,6 +119,9 @@ struct MonitoredUrl {
   int attempts = 1;
   milliseconds attempt_spacing{1'000};
   UrlAlerts alerts;  // the consumer's business: whom its incidents notify
+  // Where the entry came from, as reports and rows name it: "config" (monitored_urls) or
+  // "file:NAME" (a file in targets_dir).
+  std::string source = "config";
   bool operator==(const MonitoredUrl&) const = default;
 };
 
@@ -177,7 +180,9 @@ struct Config {
   DbConfig db;
   RetentionConfig retention;
   AlertsConfig alerts;
-  std::vector<MonitoredUrl> monitored_urls;
+  std::vector<MonitoredUrl> monitored_urls;  // monitored_urls, then the target files' URLs
+  // The directory of target files (targets_dir) as found, absolute; empty: none.
+  std::string targets_dir;
   LoggingConfig logging;
   ProducerConfig producer;
   ConsumerConfig consumer;
@@ -191,7 +196,9 @@ EnvLookup processEnvironment();
 /// Secrets may come from the environment instead of the file:
 /// WEBMON_DB_PASSWORD, WEBMON_DB_DSN, WEBMON_KAFKA_SASL_PASSWORD, WEBMON_KAFKA_SSL_KEY_PASSWORD;
 /// WEBMON_KAFKA_BOOTSTRAP_SERVERS overrides the broker list (handy for throwaway brokers).
-Config parseConfig(std::string_view json_text, const EnvLookup& env);
+/// `config_dir`: what a relative targets_dir is relative to (the config file's directory).
+Config parseConfig(std::string_view json_text, const EnvLookup& env,
+                   const std::string& config_dir = ".");
 /// Reads `path` and parses it; a file that cannot be read is a ConfigError too.
 Config loadConfigFile(const std::string& path, const EnvLookup& env);
 

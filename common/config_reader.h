@@ -67,6 +67,9 @@ class ConfigReader {
   /// secret, shown with the secret masked.
   void failShowing(std::string_view rule, const std::string& shown) const;
 
+  /// Where this reader records problems, for a document read beside the config (a target file).
+  ConfigProblems& problems() const noexcept { return *problems_; }
+
  private:
   bool isObject() const;
   const nlohmann::json* value_;

@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -15,9 +17,19 @@ namespace webmon::common::config_sections {
 void readKafka(const ConfigReader& node, const EnvLookup& env, KafkaConfig& out);  // kafka.cpp
 void readDb(const ConfigReader& node, const EnvLookup& env, DbConfig& out);        // db.cpp
 void readRetention(const ConfigReader& node, RetentionConfig& out);                // retention.cpp
+// Each URL read so far, from any source, with the path of its entry: a URL listed twice is
+// refused where it appears the second time, naming the first.
+using SeenUrls = std::unordered_map<std::string, std::string>;
+// One list of URLs (monitored_urls, or a target file), appended to `out` (urls.cpp); each
+// URL's `source` is `source`.
 void readUrls(const ConfigReader& node, const EnvLookup& env,
-              const std::vector<AlertReceiver>& receivers,
-              std::vector<MonitoredUrl>& out);  // urls.cpp
+              const std::vector<AlertReceiver>& receivers, const std::string& source,
+              SeenUrls& seen, std::vector<MonitoredUrl>& out);
+// targets_dir (target_files.cpp): every *.json file in it, in name order, one JSON list of
+// URLs each, as monitored_urls holds them. `found_dir` becomes the directory, absolute.
+void readTargetFiles(const ConfigReader& node, const std::string& config_dir, const EnvLookup& env,
+                     const std::vector<AlertReceiver>& receivers, SeenUrls& seen,
+                     std::string& found_dir, std::vector<MonitoredUrl>& out);
 // A URL's credentials (url_auth.cpp): those in the URL as `written` (out.url becomes the URL
 // with its password masked), and the basic_auth key.
 void takeCredentialsFromUrl(const ConfigReader& url_field, const std::string& written,
@@ -44,6 +56,9 @@ void readProducer(const ConfigReader& node, ProducerConfig& out);
 void readConsumer(const ConfigReader& node, ConsumerConfig& out);
 
 // Shared rules (config.cpp).
+// Parses a JSON document; a ConfigError (prefixed with `where`, a file, when not empty) says
+// where it is not valid JSON.
+nlohmann::json parseJsonDocument(std::string_view json_text, const std::string& where);
 void assignIf(std::string& target, std::optional<std::string> value);
 bool looksLikeHostPort(const std::string& text);
 void readListen(const ConfigReader& node, std::string& out);

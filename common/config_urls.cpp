@@ -375,11 +375,11 @@ void readUrl(const ConfigReader& node, const EnvLookup& env,
 }  // namespace
 
 void readUrls(const ConfigReader& node, const EnvLookup& env,
-              const std::vector<AlertReceiver>& receivers, std::vector<MonitoredUrl>& out) {
-  if (!node.required()) return;
+              const std::vector<AlertReceiver>& receivers, const std::string& source,
+              SeenUrls& seen, std::vector<MonitoredUrl>& out) {
+  if (!node.present()) return;
   const std::size_t count = node.arraySize();
-  out.reserve(count);
-  std::unordered_map<std::string, std::size_t> first_index;
+  out.reserve(out.size() + count);
   for (std::size_t i = 0; i < count; ++i) {
     const auto item = node.element(i);
     if (!item.raw()->is_object()) {
@@ -389,11 +389,11 @@ void readUrls(const ConfigReader& node, const EnvLookup& env,
     MonitoredUrl url;
     readUrl(item, env, receivers, url);
     if (url.url.empty()) continue;
-    auto [it, inserted] = first_index.emplace(url.url, i);
+    url.source = source;
+    auto [it, inserted] = seen.emplace(url.url, item.field("url").path());
     if (!inserted) {
       // Compared as shown: two entries that differ only by their password are one target.
-      item.field("url").failShowing(
-          "duplicates monitored_urls[" + std::to_string(it->second) + "].url", url.url);
+      item.field("url").failShowing("duplicates " + it->second, url.url);
       continue;
     }
     out.push_back(std::move(url));

@@ -13,7 +13,7 @@ namespace webmon::common {
 
 /// How many columns the report's fields fill (Kafka's topic, partition and offset, which the
 /// consumer adds, and inserted_at, which PostgreSQL sets, are not among them).
-inline constexpr std::size_t kReportColumns = 31;
+inline constexpr std::size_t kReportColumns = 32;
 
 /// The values of one row for COPY, filled by the fields in column order. A value is a C string
 /// (nullptr is SQL NULL) that points into the report, into a name table, or into a buffer of

@@ -98,6 +98,9 @@ struct ProbeReport {
   std::optional<ProbeError> error;
   std::string producer_id;
   std::optional<std::string> region;  // the producer's producer.region, when it has one
+  // Where the producer found the URL: "config", "file:NAME" (targets_dir); unset in reports
+  // of producers from before target files.
+  std::optional<std::string> source;
   int schema_version = kReportSchemaVersion;
 };
 

@@ -260,6 +260,18 @@ bool decodeRegion(const json& j, ProbeReport& r, std::string& reason) {
   return true;
 }
 
+bool decodeSource(const json& j, ProbeReport& r, std::string& reason) {
+  const json* source = present(j, "source");
+  if (source == nullptr) return true;
+  if (!source->is_string() || source->get_ref<const std::string&>().empty() ||
+      source->get_ref<const std::string&>().size() > 300 ||
+      source->get_ref<const std::string&>().find('\0') != std::string::npos) {
+    return fail(reason, "field \"source\" must be null or a string of 1 to 300 bytes without NUL");
+  }
+  r.source = source->get<std::string>();
+  return true;
+}
+
 bool decodeRegexp(const json& j, ProbeReport& r, std::string& reason) {
   const json* regexp = present(j, "regexp");
   if (regexp == nullptr) return true;
@@ -464,6 +476,11 @@ constexpr ReportField kFields[] = {
        if (r.region) j["region"] = *r.region;
      },
      decodeRegion, [](const ProbeReport& r, CopyRow& row) { row.optional(r.region); }},
+    {"source", one("source", kText), 1,
+     [](const ProbeReport& r, json& j) {
+       if (r.source) j["source"] = *r.source;
+     },
+     decodeSource, [](const ProbeReport& r, CopyRow& row) { row.optional(r.source); }},
     {"regexp", one("regexp", kText), 1,
      [](const ProbeReport& r, json& j) {
        if (r.regexp) j["regexp"] = *r.regexp;

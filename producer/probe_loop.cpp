@@ -66,6 +66,7 @@ ProbeLoop::ProbeLoop(common::Config& config, const std::string& config_path, com
   const auto start = clock_.steady();
   targets_.start(config.monitored_urls, scheduler_, start, clock_.wall());
   config.monitored_urls.clear();  // the table holds them now
+  reload_.watchTargetsDir(config.targets_dir);
   wake_fds_ = reload_.fds();
   wake_fds_.push_back(reloader_.fd());
   wake_fds_.push_back(parts_.stop_fd);
@@ -184,6 +185,11 @@ void ProbeLoop::stepReload() {
     targets_.applySome(*reloading_->edit, scheduler_, clock_.steady(), kReloadSlice);
     if (!reloading_->edit->done()) return;
     reportReload(*reloading_, running_, targets_.size());
+    try {
+      reload_.watchTargetsDir(reloading_->config->targets_dir);
+    } catch (const std::exception& error) {
+      spdlog::warn("config reload: {}; target files there are read on SIGHUP only", error.what());
+    }
     parts_.metrics.reloads_applied.inc();
     parts_.metrics.monitored_urls.set(static_cast<double>(targets_.size()));
   }

@@ -90,7 +90,8 @@ ReloadTrigger::ReloadTrigger(const std::string& config_path, bool watch_file) {
   // CLOSE_WRITE: written in place. MOVED_TO: a new file renamed over it (editors, sed -i,
   // deploy tools). CREATE: a symlink swapped with `ln -sf`, which never writes.
   const auto events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE;
-  if (inotify_add_watch(inotify_.get(), directory.c_str(), events) < 0) {
+  config_watch_ = inotify_add_watch(inotify_.get(), directory.c_str(), events);
+  if (config_watch_ < 0) {
     throw std::runtime_error("cannot watch " + directory +
                              " for config changes: " + strerror(errno) +
                              " (raise fs.inotify.max_user_watches, or set "
@@ -99,6 +100,36 @@ ReloadTrigger::ReloadTrigger(const std::string& config_path, bool watch_file) {
 }
 
 ReloadTrigger::~ReloadTrigger() = default;
+
+void ReloadTrigger::watchTargetsDir(const std::string& directory) {
+  if (inotify_.get() < 0 || directory == targets_dir_) return;
+  // The config's own directory may be the same one: its watch is shared (one descriptor per
+  // directory), so it is never removed here, and the events are added to it, not replaced.
+  if (targets_watch_ >= 0 && targets_watch_ != config_watch_) {
+    inotify_rm_watch(inotify_.get(), targets_watch_);
+  }
+  targets_watch_ = -1;
+  targets_dir_.clear();
+  if (directory.empty()) return;
+  // Removing or renaming a file away drops its URLs, so DELETE and MOVED_FROM count too.
+  const auto events =
+      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MASK_ADD;
+  targets_watch_ = inotify_add_watch(inotify_.get(), directory.c_str(), events);
+  if (targets_watch_ < 0) {
+    throw std::runtime_error("cannot watch " + directory + " for target files: " + strerror(errno) +
+                             " (raise fs.inotify.max_user_watches, or reload with SIGHUP)");
+  }
+  targets_dir_ = directory;
+}
+
+namespace {
+
+// The files targets_dir reads (common/config_target_files.cpp): *.json, not hidden.
+bool isTargetFileName(std::string_view name) {
+  return !name.starts_with('.') && name.size() > 5 && name.ends_with(".json");
+}
+
+}  // namespace
 
 std::vector<int> ReloadTrigger::fds() const { return {hangup_.fd(), inotify_.get()}; }
 
@@ -114,11 +145,13 @@ void ReloadTrigger::collect(Clock::time_point now) {
   while ((length = read(inotify_.get(), buffer, sizeof buffer)) > 0) {
     for (char* at = buffer; at < buffer + length;) {
       const auto* event = reinterpret_cast<const inotify_event*>(at);
-      if (event->len > 0 && file_name_ == event->name) {
-        if (!due_ || reason_ != "SIGHUP") {
-          due_ = now + kSettle;
-          reason_ = "file changed";
-        }
+      const bool config_changed =
+          event->len > 0 && event->wd == config_watch_ && file_name_ == event->name;
+      const bool targets_changed =
+          event->len > 0 && event->wd == targets_watch_ && isTargetFileName(event->name);
+      if ((config_changed || targets_changed) && (!due_ || reason_ != "SIGHUP")) {
+        due_ = now + kSettle;
+        reason_ = config_changed ? "file changed" : "target file changed";
       }
       at += sizeof(inotify_event) + event->len;
     }

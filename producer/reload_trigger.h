@@ -56,6 +56,11 @@ class ReloadTrigger {
   ReloadTrigger(const ReloadTrigger&) = delete;
   ReloadTrigger& operator=(const ReloadTrigger&) = delete;
 
+  /// Also watches `directory` (the config's targets_dir; empty: none) for target files made,
+  /// written, renamed or removed, replacing the directory watched before. Without file
+  /// watching (watch_config false) it does nothing. Throws when the watch cannot be added.
+  void watchTargetsDir(const std::string& directory);
+
   /// Descriptors to wait on; readable when something happened.
   std::vector<int> fds() const;
 
@@ -74,6 +79,9 @@ class ReloadTrigger {
   HangupSignal hangup_;  // first: destroyed last, after the watch
   FileDescriptor inotify_;
   std::string file_name_;  // the config file's name inside the watched directory
+  int config_watch_ = -1;
+  std::string targets_dir_;  // watched for *.json files; empty: none
+  int targets_watch_ = -1;
   std::optional<Clock::time_point> due_;
   std::string reason_;
 };

@@ -149,6 +149,7 @@ common::ProbeReport buildReport(const ProbeResult& result, const common::Monitor
   report.response_time_ms = result.total_ms;
   report.producer_id = producer_id;
   if (!region.empty()) report.region = region;
+  report.source = url.source;
   if (result.http_status > 0) report.http_status = static_cast<int>(result.http_status);
   report.timings = phaseTimings(result);
   report.dns_cached = result.dns_cached;

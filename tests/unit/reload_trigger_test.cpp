@@ -141,5 +141,44 @@ TEST(ReloadTriggerSetup, TheHandlerItReplacedIsBackWhenItIsGone) {
   std::signal(SIGHUP, SIG_DFL);
 }
 
+// targets_dir: a target file made, written, renamed away or removed is a reload; a file that
+// is not one (hidden, not *.json) is not; another directory replaces the watched one.
+TEST_F(ReloadTriggerTest, TargetFilesInTheTargetsDirTriggerAReload) {
+  const auto targets = directory_ / "targets.d";
+  const auto others = directory_ / "others.d";
+  fs::create_directories(targets);
+  fs::create_directories(others);
+  ReloadTrigger trigger(config_.string(), true);
+  trigger.watchTargetsDir(targets.string());
+  std::ofstream(targets / "shop.json") << "[]";
+  EXPECT_EQ(waitForReload(trigger), "target file changed");
+  std::ofstream(targets / ".shop.json.tmp") << "[]";
+  std::ofstream(targets / "notes.txt") << "not a target file";
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);
+  fs::remove(targets / "shop.json");
+  EXPECT_EQ(waitForReload(trigger), "target file changed");
+
+  trigger.watchTargetsDir(others.string());
+  std::ofstream(targets / "blog.json") << "[]";
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);  // no longer watched
+  std::ofstream(others / "blog.json") << "[]";
+  EXPECT_EQ(waitForReload(trigger), "target file changed");
+  // The config file still counts, named as such.
+  std::ofstream(config_) << R"({"edited": true})";
+  EXPECT_EQ(waitForReload(trigger), "file changed");
+}
+
+TEST_F(ReloadTriggerTest, TargetsDirBesideTheConfigKeepsTheConfigWatched) {
+  ReloadTrigger trigger(config_.string(), true);
+  trigger.watchTargetsDir(directory_.string());  // the same directory as the config
+  std::ofstream(directory_ / "shop.json") << "[]";
+  EXPECT_EQ(waitForReload(trigger), "target file changed");
+  trigger.watchTargetsDir("");
+  std::ofstream(directory_ / "shop.json") << "[1]";
+  EXPECT_EQ(waitForReload(trigger), std::nullopt);
+  std::ofstream(config_) << R"({"edited": true})";
+  EXPECT_EQ(waitForReload(trigger), "file changed");
+}
+
 }  // namespace
 }  // namespace webmon::producer
