@@ -36,8 +36,8 @@ class SqlReportsTest : public ::testing::Test {
   // count it too); status "" means up or down as `ok` says. `timings` lists dns, connect, tls
   // and first-byte ms, NULL for a phase not reached.
   void probe(const std::string& url, double minutes_ago, bool ok, double ms,
-             const std::string& status = "",
-             const std::string& timings = "NULL, NULL, NULL, NULL") {
+             const std::string& status = "", const std::string& timings = "NULL, NULL, NULL, NULL",
+             const std::string& region = "") {
     consumer::ReportRecord record;
     auto& r = record.report;
     r.id = common::newReportId();
@@ -61,6 +61,7 @@ class SqlReportsTest : public ::testing::Test {
       if (value != "NULL") *field = std::stod(value);
     }
     r.producer_id = "p";
+    if (!region.empty()) r.region = region;
     record.position = {"t", 0, next_offset_++};
     consumer::DecodedBatch batch;
     batch.reports.push_back(std::move(record));
@@ -170,6 +171,25 @@ TEST_F(SqlReportsTest, UptimeWindowIsAPsqlVariable) {
   const auto rows = runReport("uptime.sql", "-v window='1 hour'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(fields(rows[0])[4], "100.000");
+}
+
+TEST_F(SqlReportsTest, UptimeByRegionKeepsEachRegionApartWithItsSpreadFromTheBest) {
+  const std::string none = "NULL, NULL, NULL, NULL";
+  for (int i = 0; i < 4; ++i) probe("http://a/", 10 + i, true, 5, "", none, "eu-west");
+  for (int i = 0; i < 4; ++i) probe("http://a/", 10 + i, i != 0, 5, "", none, "us-east");
+  probe("http://a/", 10, true, 5, "degraded", none, "us-east");  // slow, but up
+  probe("http://a/", 60 * 30, false, 5, "", none, "eu-west");    // outside the window
+  probe("http://b/", 10, false, 5);                              // a producer without a region
+  const auto rows = runReport("uptime_by_region.sql");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], "http://a/|us-east|5|4|1|80.000|20.000");
+  EXPECT_EQ(rows[1], "http://a/|eu-west|4|4|0|100.000|0.000");
+  EXPECT_EQ(rows[2], "http://b/|(none)|1|0|1|0.000|0.000");
+  // Over two days eu-west's old failure counts too: a tie, then by region.
+  const auto two_days = runReport("uptime_by_region.sql", "-v window='2 days'");
+  ASSERT_EQ(two_days.size(), 3u);
+  EXPECT_EQ(two_days[0], "http://a/|eu-west|5|4|1|80.000|0.000");
+  EXPECT_EQ(two_days[1], "http://a/|us-east|5|4|1|80.000|0.000");
 }
 
 TEST_F(SqlReportsTest, LatencyPercentilesUseSuccessfulProbesOnly) {
