@@ -52,6 +52,20 @@ std::optional<std::string> requiredText(const json& object, const char* key, std
   return text;
 }
 
+bool optionalText(const json& object, const char* key, std::size_t max_length,
+                  std::optional<std::string>& out, std::string& reason) {
+  const json* value = present(object, key);
+  if (value == nullptr) return true;
+  if (!value->is_string() || value->get_ref<const std::string&>().empty() ||
+      value->get_ref<const std::string&>().size() > max_length ||
+      value->get_ref<const std::string&>().find('\0') != std::string::npos) {
+    return fail(reason, std::string("field \"") + key + "\" must be null or a string of 1 to " +
+                            std::to_string(max_length) + " bytes without NUL");
+  }
+  out = value->get<std::string>();
+  return true;
+}
+
 // An optional boolean: absent, null, true or false.
 bool optionalBoolean(const json& object, const char* key, std::optional<bool>& out,
                      std::string& reason) {

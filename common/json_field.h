@@ -19,6 +19,9 @@ const nlohmann::json* required(const nlohmann::json& object, const char* key, st
 std::optional<std::string> requiredText(const nlohmann::json& object, const char* key,
                                         std::size_t max_length, bool allow_empty,
                                         std::string& reason);
+/// An optional string: absent, null, or 1 to `max_length` bytes without NUL.
+bool optionalText(const nlohmann::json& object, const char* key, std::size_t max_length,
+                  std::optional<std::string>& out, std::string& reason);
 /// An optional boolean: absent, null, true or false.
 bool optionalBoolean(const nlohmann::json& object, const char* key, std::optional<bool>& out,
                      std::string& reason);

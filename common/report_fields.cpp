@@ -249,27 +249,11 @@ bool decodeProducerId(const json& j, ProbeReport& r, std::string& reason) {
 }
 
 bool decodeRegion(const json& j, ProbeReport& r, std::string& reason) {
-  const json* region = present(j, "region");
-  if (region == nullptr) return true;
-  if (!region->is_string() || region->get_ref<const std::string&>().empty() ||
-      region->get_ref<const std::string&>().size() > 64 ||
-      region->get_ref<const std::string&>().find('\0') != std::string::npos) {
-    return fail(reason, "field \"region\" must be null or a string of 1 to 64 bytes without NUL");
-  }
-  r.region = region->get<std::string>();
-  return true;
+  return optionalText(j, "region", 64, r.region, reason);
 }
 
 bool decodeSource(const json& j, ProbeReport& r, std::string& reason) {
-  const json* source = present(j, "source");
-  if (source == nullptr) return true;
-  if (!source->is_string() || source->get_ref<const std::string&>().empty() ||
-      source->get_ref<const std::string&>().size() > 300 ||
-      source->get_ref<const std::string&>().find('\0') != std::string::npos) {
-    return fail(reason, "field \"source\" must be null or a string of 1 to 300 bytes without NUL");
-  }
-  r.source = source->get<std::string>();
-  return true;
+  return optionalText(j, "source", 300, r.source, reason);
 }
 
 bool decodeRegexp(const json& j, ProbeReport& r, std::string& reason) {
