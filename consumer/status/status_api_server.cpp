@@ -133,15 +133,16 @@ void answer(const httplib::Request& request, httplib::Response& response, std::s
   response.set_content(std::move(body), content_type);
 }
 
-void answerJson(const httplib::Request& request, httplib::Response& response,
-                const nlohmann::json& body, int max_age_seconds = 10) {
+// A JSON body already written out (the 10,000-URL status list is, see statusJsonText).
+void answerJsonText(const httplib::Request& request, httplib::Response& response, std::string body,
+                    int max_age_seconds = 10) {
   // "application/json" exactly: cpp-httplib gzips that type, not one with parameters.
-  answer(request, response, body.dump(), "application/json", max_age_seconds);
+  answer(request, response, std::move(body), "application/json", max_age_seconds);
 }
 
-void answerJsonText(const httplib::Request& request, httplib::Response& response,
-                    std::string body) {
-  answer(request, response, std::move(body), "application/json", 10);
+void answerJson(const httplib::Request& request, httplib::Response& response,
+                const nlohmann::json& body, int max_age_seconds = 10) {
+  answerJsonText(request, response, body.dump(), max_age_seconds);
 }
 
 void refuse(httplib::Response& response, int status, const nlohmann::json& body) {
