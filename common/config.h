@@ -139,7 +139,14 @@ struct ProducerConfig {
   // Where this producer probes from ("eu-west"), carried in every report and row; empty: not
   // said (the rows' region is NULL).
   std::string region;
-  std::size_t queue_limit = 100'000;  // reports buffered while Kafka cannot take them
+  // Shared targets: producers with the same group (in the same region) share monitored_urls,
+  // each URL probed by one of them, as a Kafka consumer group on `group_topic` assigns its
+  // partitions (producer/target_group.h). Empty: this producer probes every URL.
+  std::string group;
+  std::string group_topic = "webmon.coordination";
+  int group_partitions = 60;  // when webmon creates group_topic: at most this many members
+  milliseconds group_session_timeout{10'000};  // a member silent this long loses its URLs
+  std::size_t queue_limit = 100'000;           // reports buffered while Kafka cannot take them
   std::size_t max_concurrent_probes = 2'000;
   milliseconds delivery_timeout{30'000};  // librdkafka message.timeout.ms; then we requeue
   milliseconds shutdown_timeout{10'000};  // how long SIGTERM may spend flushing to Kafka

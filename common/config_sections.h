@@ -51,9 +51,9 @@ void checkMaintenanceUrls(const ConfigReader& node, const std::vector<MonitoredU
 // dropped). Both record a problem and return nullopt when it is not set, empty or unreadable.
 std::optional<std::string> secretFromEnv(const ConfigReader& name_field, const EnvLookup& env);
 std::optional<std::string> secretFromFile(const ConfigReader& path_field);
-void readLogging(const ConfigReader& node, LoggingConfig& out);  // services.cpp, the three
-void readProducer(const ConfigReader& node, ProducerConfig& out);
+void readLogging(const ConfigReader& node, LoggingConfig& out);  // services.cpp
 void readConsumer(const ConfigReader& node, ConsumerConfig& out);
+void readProducer(const ConfigReader& node, ProducerConfig& out);  // producer.cpp
 
 // Shared rules (config.cpp).
 // Parses a JSON document; a ConfigError (prefixed with `where`, a file, when not empty) says

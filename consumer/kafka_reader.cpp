@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "common/kafka_rebalance.h"
 #include "common/kafka_topic.h"
 
 namespace webmon::consumer {
@@ -192,17 +193,11 @@ void KafkaReader::onRebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
   static_cast<KafkaReader*>(opaque)->rebalance(client, event, partitions);
 }
 
-// librdkafka 2.0.2: with a rebalance callback the application assigns. The eager protocols
-// (range, roundrobin: the default) hand over the whole assignment each time, the cooperative
-// one (cooperative-sticky) only what changes; each has its own assign call. Offsets given to
-// the assign call are where fetching starts, so no seek is needed (seeking is only allowed
-// once a partition is assigned and fetching).
+// Offsets given to the assign call are where fetching starts, so no seek is needed (seeking
+// is only allowed once a partition is assigned and fetching).
 void KafkaReader::rebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
                             rd_kafka_topic_partition_list_t* partitions) {
   rebalanced_ = true;
-  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(client)) == "COOPERATIVE";
-  rd_kafka_resp_err_t failed = RD_KAFKA_RESP_ERR_NO_ERROR;
-  std::string why;
   if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     try {
       startFromStoredOffsets(partitions);
@@ -210,24 +205,10 @@ void KafkaReader::rebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
       spdlog::warn("reading the assigned partitions from Kafka's committed offsets: {}",
                    error.what());
     }
-    if (cooperative) {
-      if (rd_kafka_error_t* error = rd_kafka_incremental_assign(client, partitions)) {
-        why = rd_kafka_error_string(error);
-        rd_kafka_error_destroy(error);
-      }
-    } else {
-      failed = rd_kafka_assign(client, partitions);
-    }
-  } else if (cooperative) {  // revoked, or lost
-    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(client, partitions)) {
-      why = rd_kafka_error_string(error);
-      rd_kafka_error_destroy(error);
-    }
-  } else {
-    failed = rd_kafka_assign(client, nullptr);
   }
-  if (failed != RD_KAFKA_RESP_ERR_NO_ERROR) why = rd_kafka_err2str(failed);
-  if (!why.empty()) spdlog::warn("kafka rebalance ({}): {}", rd_kafka_err2str(event), why);
+  if (auto why = common::assignAsTold(client, event, partitions); !why.empty()) {
+    spdlog::warn("kafka rebalance ({}): {}", rd_kafka_err2str(event), why);
+  }
 }
 
 void KafkaReader::startFromStoredOffsets(rd_kafka_topic_partition_list_t* partitions) {

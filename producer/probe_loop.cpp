@@ -61,6 +61,8 @@ ProbeLoop::ProbeLoop(common::Config& config, const std::string& config_path, com
       config_path_(config_path),
       parts_(parts),
       clock_(std::move(clock)),
+      targets_(parts.ownership != nullptr ? TargetTable(*parts.ownership, clock_.wall)
+                                          : TargetTable()),
       reload_(config_path, config.producer.watch_config),
       reloader_(config_path, std::move(env)) {
   const auto start = clock_.steady();
@@ -70,9 +72,11 @@ ProbeLoop::ProbeLoop(common::Config& config, const std::string& config_path, com
   wake_fds_ = reload_.fds();
   wake_fds_.push_back(reloader_.fd());
   wake_fds_.push_back(parts_.stop_fd);
+  if (parts_.ownership != nullptr) wake_fds_.push_back(parts_.ownership->fd());
   last_stats_ = start;
   next_stats_ = start + running_.producer.stats_interval;
   parts_.metrics.monitored_urls.set(static_cast<double>(targets_.size()));
+  parts_.metrics.owned_urls.set(static_cast<double>(ownedUrls()));
   parts_.heartbeat.set(start);
 }
 
@@ -84,6 +88,7 @@ void ProbeLoop::turn() {
   reload_.collect(clock_.steady());
   if (auto reason = reload_.take(clock_.steady())) reloader_.request(*reason);
   stepReload();
+  if (parts_.ownership != nullptr && parts_.ownership->refresh()) followOwnership();
   countSkippedRuns();
   parts_.heartbeat.set(clock_.steady());
   reportDrops();
@@ -192,9 +197,18 @@ void ProbeLoop::stepReload() {
     }
     parts_.metrics.reloads_applied.inc();
     parts_.metrics.monitored_urls.set(static_cast<double>(targets_.size()));
+    parts_.metrics.owned_urls.set(static_cast<double>(ownedUrls()));
   }
   reloader_.discard(std::move(*reloading_));
   reloading_.reset();
+}
+
+// The group moved partitions to or from this member: its URLs follow, each on its phase.
+void ProbeLoop::followOwnership() {
+  const auto moved = targets_.reassign(scheduler_, clock_.steady());
+  spdlog::info("shared targets: probing {} of {} urls ({} taken over, {} handed on)", ownedUrls(),
+               targets_.size(), moved.started, moved.stopped);
+  parts_.metrics.owned_urls.set(static_cast<double>(ownedUrls()));
 }
 
 void ProbeLoop::countSkippedRuns() {
@@ -222,10 +236,10 @@ void ProbeLoop::logStatsIfDue(TimePoint now) {
   if (now < next_stats_) return;
   const double seconds = std::chrono::duration<double>(now - last_stats_).count();
   spdlog::info(
-      "stats urls={} probes={} ok={} in_flight={} queued={} delivered={} dropped={} "
+      "stats urls={} owned={} probes={} ok={} in_flight={} queued={} delivered={} dropped={} "
       "skipped_runs={} kafka={} probes_per_s={:.1f} lag_ms_p50={:.1f} lag_ms_p99={:.1f} "
       "lag_ms_max={:.1f}",
-      targets_.size(), totals_.probes, totals_.probes_ok, parts_.prober.inFlight(),
+      targets_.size(), ownedUrls(), totals_.probes, totals_.probes_ok, parts_.prober.inFlight(),
       parts_.queue.size(), parts_.delivery.delivered(), parts_.queue.dropped(),
       scheduler_.skippedRuns(), parts_.delivery.broker_up() ? "up" : "down",
       seconds > 0 ? static_cast<double>(totals_.probes - probes_at_last_stats_) / seconds : 0.0,

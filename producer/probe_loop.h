@@ -24,6 +24,7 @@
 #include "producer/reload_trigger.h"
 #include "producer/report_queue.h"
 #include "producer/target_table.h"
+#include "producer/url_ownership.h"
 
 namespace webmon::producer {
 
@@ -47,6 +48,8 @@ class ProbeLoop {
     common::metrics::Moment& heartbeat;  // set at the end of every turn; /healthz reads it
     DeliveryView delivery;
     int stop_fd;  // readable once a stop is requested: wakes the wait at once
+    // Shared targets: which URLs this member probes. Null: a producer alone probes them all.
+    UrlOwnership* ownership = nullptr;
   };
 
   /// Schedules `config`'s monitored_urls (moved out of it into the table). `config_path` is
@@ -61,6 +64,8 @@ class ProbeLoop {
   void drain();
 
   std::size_t urls() const noexcept { return targets_.size(); }
+  /// The URLs this producer probes: all of them alone, its share in a group.
+  std::size_t ownedUrls() const noexcept { return scheduler_.size(); }
   const ProbeLoopTotals& totals() const noexcept { return totals_; }
 
   /// URLs of a reloaded config put into the table per turn: about 3 ms of work on this
@@ -78,6 +83,7 @@ class ProbeLoop {
                std::chrono::microseconds late);
   void publishRuns();
   void stepReload();
+  void followOwnership();
   void countSkippedRuns();
   void reportDrops();
   void logStatsIfDue(TimePoint now);

@@ -9,7 +9,9 @@ constexpr const char* kProbesHelp = "Probes finished, by result: ok or the error
 }  // namespace
 
 ProducerMetrics::ProducerMetrics(common::metrics::Registry& registry)
-    : monitored_urls(registry.gauge("webmon_monitored_urls", "URLs being probed now.")),
+    : monitored_urls(registry.gauge("webmon_monitored_urls", "URLs the config lists.")),
+      owned_urls(registry.gauge("webmon_owned_urls",
+                                "URLs this producer probes: all alone, its share in a group.")),
       reloads_applied(registry.counter("webmon_config_reloads_total",
                                        "Config reloads, by outcome (a rejected edit changes "
                                        "nothing).",

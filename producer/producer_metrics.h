@@ -18,6 +18,7 @@ class ProducerMetrics {
   void recordProbe(const common::ProbeReport& report, double lag_seconds);
 
   common::metrics::Gauge& monitored_urls;
+  common::metrics::Gauge& owned_urls;  // those this producer probes (its share, in a group)
   common::metrics::Counter& reloads_applied;
   common::metrics::Counter& reloads_rejected;
   common::metrics::Counter& skipped_runs;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "common/status_server.h"
 #include "common/version.h"
 #include "producer/kafka_publisher.h"
@@ -10,6 +12,7 @@
 #include "producer/producer_metrics.h"
 #include "producer/publisher_thread.h"
 #include "producer/report_queue.h"
+#include "producer/target_group.h"
 
 namespace webmon::producer {
 namespace {
@@ -61,11 +64,13 @@ ProducerTotals ProducerService::run() {
   HostResolver::Options resolver;
   resolver.cache = config_.producer.dns_cache;
   ProbeRunner prober(std::string("webmon/") + common::kVersion, resolver);
+  std::optional<TargetGroup> group;  // shared targets; none: this producer probes every URL
+  if (!config_.producer.group.empty()) group.emplace(config_.kafka, config_.producer);
   ProbeLoop loop(config_, config_path_, common::processEnvironment(),
                  {prober, queue, metrics, loop_heartbeat,
                   DeliveryView{[&publisher] { return publisher.delivered(); },
                                [&publisher] { return publisher.brokerUp(); }},
-                  shutdown_.fd()},
+                  shutdown_.fd(), group ? &*group : nullptr},
                  common::LoopClock::system());
   // Declared after everything it reads, so it stops serving before they go away.
   auto status = common::startStatusServer(
@@ -79,6 +84,8 @@ ProducerTotals ProducerService::run() {
                config_.producer.watch_config ? " and when the file changes" : "");
 
   while (!shutdown_.requested()) loop.turn();
+  // Leaving first hands this member's URLs over while its last probes finish.
+  if (group) group->leave();
   loop.drain();
   totals.undelivered = publishing.join();
   totals.probes = loop.totals().probes;

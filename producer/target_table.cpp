@@ -5,6 +5,15 @@
 
 namespace webmon::producer {
 
+TargetTable::TargetTable(const UrlOwnership& owner, std::function<std::chrono::milliseconds()> wall)
+    : owner_(&owner), wall_(std::move(wall)) {}
+
+void TargetTable::scheduleOnPhase(std::size_t slot, const common::MonitoredUrl& url,
+                                  ProbeScheduler& scheduler, ProbeScheduler::TimePoint now,
+                                  std::chrono::milliseconds wall) const {
+  scheduler.add(slot, url.period, firstRunDelay(url.url, url.period, wall), now);
+}
+
 std::size_t TargetTable::addSlot(const common::MonitoredUrl& url) {
   // Slots are never reused: a probe of a removed URL may still be in flight under its number.
   const std::size_t slot = slots_.size();
@@ -19,7 +28,7 @@ void TargetTable::start(const std::vector<common::MonitoredUrl>& urls, ProbeSche
   slot_of_.reserve(urls.size());
   for (const auto& url : urls) {
     const std::size_t slot = addSlot(url);
-    scheduler.add(slot, url.period, firstRunDelay(url.url, url.period, wall_since_epoch), now);
+    if (owned(url.url)) scheduleOnPhase(slot, url, scheduler, now, wall_since_epoch);
   }
 }
 
@@ -44,8 +53,12 @@ void TargetTable::applySome(TableEdit& edit, ProbeScheduler& scheduler,
     const auto found = slot_of_.find(url.url);
     if (found == slot_of_.end()) {
       const std::size_t slot = addSlot(url);
-      scheduler.add(slot, url.period, spreadOffset(url.url, std::min(url.period, kFirstRunWindow)),
-                    now);
+      if (owner_ == nullptr) {
+        scheduler.add(slot, url.period,
+                      spreadOffset(url.url, std::min(url.period, kFirstRunWindow)), now);
+      } else if (owner_->owns(url.url)) {
+        scheduleOnPhase(slot, url, scheduler, now, wall_());
+      }
       ++summary.added;
       continue;
     }
@@ -54,7 +67,15 @@ void TargetTable::applySome(TableEdit& edit, ProbeScheduler& scheduler,
       ++summary.unchanged;
       continue;
     }
-    if (current->period != url.period) scheduler.changePeriod(found->second, url.period, now);
+    if (current->period != url.period) {
+      if (owner_ == nullptr) {
+        scheduler.changePeriod(found->second, url.period, now);
+      } else if (scheduler.contains(found->second)) {
+        // On the new period's phase, where the other members put it too.
+        scheduler.remove(found->second);
+        scheduleOnPhase(found->second, url, scheduler, now, wall_());
+      }
+    }
     current = std::make_shared<const common::MonitoredUrl>(url);
     ++summary.changed;
   }
@@ -72,6 +93,24 @@ void TargetTable::applySome(TableEdit& edit, ProbeScheduler& scheduler,
     ++summary.removed;
   }
   edit.finished_ = true;
+}
+
+Handover TargetTable::reassign(ProbeScheduler& scheduler, ProbeScheduler::TimePoint now) {
+  Handover moved;
+  if (owner_ == nullptr) return moved;
+  const auto wall = wall_();
+  for (const auto& [url, slot] : slot_of_) {
+    const bool scheduled = scheduler.contains(slot);
+    const bool owns = owner_->owns(url);
+    if (owns && !scheduled) {
+      scheduleOnPhase(slot, *slots_[slot], scheduler, now, wall);
+      ++moved.started;
+    } else if (!owns && scheduled) {
+      scheduler.remove(slot);
+      ++moved.stopped;
+    }
+  }
+  return moved;
 }
 
 }  // namespace webmon::producer

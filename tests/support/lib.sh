@@ -95,8 +95,8 @@ use_real_kafka() {  # use_real_kafka [--no-topic]
 # The JSON list the config wants from a comma-separated bootstrap string.
 bootstrap_json() { echo "\"${bootstrap//,/\",\"}\""; }
 
-start_targets() {
-  "$WEBMON_TARGET_SERVER" --port-file "$work/target.port" >"$work/target.log" 2>&1 &
+start_targets() {  # start_targets [TARGET SERVER OPTIONS...] (--hit-log FILE, say)
+  "$WEBMON_TARGET_SERVER" --port-file "$work/target.port" "$@" >"$work/target.log" 2>&1 &
   helper_pids+=($!)
   wait_until 10 test -s "$work/target.port" || fail "the target server did not start"
   target_port=$(cat "$work/target.port")

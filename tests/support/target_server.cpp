@@ -1,6 +1,7 @@
 // webmon-target-server: local HTTP targets for the demo and the tests (loopback only).
 //
 //   GET /ok              200 "ok"
+//   GET /ok/<name>       200 "ok", counted apart per name (many targets on one server)
 //   GET /status/<code>   that status code
 //   GET /delay/<ms>      200 after <ms> milliseconds
 //   GET /flaky           200 and 500 in turn, 200 first
@@ -8,11 +9,15 @@
 //   GET /switch/<name>   200 while the switch is up (the start), 503 while it is down
 //   POST /switch/<name>/down, /switch/<name>/up   turn it: a target a test takes down and up
 //
+// With --hit-log FILE every request is also appended to FILE as "<ms since the epoch> <path>",
+// so a test can tell when each target was probed, not only how often.
+//
 // With --silent-port-file it also opens a second port that accepts TCP connections but never
 // answers, the classic hung server a probe must time out on. With --hostile-port-file it also
 // runs the badly behaved server of tests/support/hostile_server.h (slow headers, endless or
 // huge bodies, connections closed mid-response, redirect loops).
 
+#include <dirent.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -69,6 +74,25 @@ int portOf(int fd) {
   return ntohs(address.sin_port);
 }
 
+// Debian's cpp-httplib is a compiled library that listens with a backlog of 5: a burst of
+// probes overflows it, the kernel drops their SYNs, and the clients send them again a second
+// later, which the hit log shows as probes a second off their schedule. Calling listen() again
+// on a listening socket sets a new backlog; httplib does not hand out its socket, so find it.
+void widenListenBacklog(int port) {
+  DIR* fds = opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  while (const dirent* entry = readdir(fds)) {
+    const int fd = atoi(entry->d_name);
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (fd > 2 && getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 &&
+        listening != 0 && portOf(fd) == port) {
+      listen(fd, 1024);
+    }
+  }
+  closedir(fds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +100,7 @@ int main(int argc, char** argv) {
   std::string port_file;
   std::string silent_port_file;
   std::string hostile_port_file;
+  std::string hit_log_file;
   // Not a secret: a marker the credential tests look for everywhere it must not be.
   std::string basic_auth = "ops:webmon-test-password-7f3a";
   CLI::App app("Local HTTP targets for webmon's demo and tests (127.0.0.1 only).",
@@ -86,6 +111,8 @@ int main(int argc, char** argv) {
                  "Also open a port that never answers and write it to this file");
   app.add_option("--hostile-port-file", hostile_port_file,
                  "Also run the badly behaved server and write its port to this file");
+  app.add_option("--hit-log", hit_log_file,
+                 "Append \"<epoch ms> <path>\" per request to this file");
   app.add_option("--basic-auth", basic_auth,
                  "USER:PASSWORD that /private wants (HTTP basic authentication)");
   CLI11_PARSE(app, argc, argv);
@@ -106,11 +133,24 @@ int main(int argc, char** argv) {
   std::mutex hits_mutex;
   std::map<std::string, long> hits;
   httplib::Server server;
+  std::ofstream hit_log;
+  if (!hit_log_file.empty()) {
+    hit_log.open(hit_log_file, std::ios::app);
+    if (!hit_log) {
+      std::cerr << "webmon-target-server: cannot open " << hit_log_file << '\n';
+      return 1;
+    }
+  }
   server.set_logger([&](const httplib::Request& request, const httplib::Response&) {
     std::lock_guard lock(hits_mutex);
     ++hits[request.path];
+    if (hit_log.is_open()) {
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      hit_log << now.count() << ' ' << request.path << '\n' << std::flush;
+    }
   });
-  server.Get("/ok", [](const httplib::Request&, httplib::Response& response) {
+  server.Get(R"(/ok(/[A-Za-z0-9_-]+)?)", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
   });
   server.Get(
@@ -184,6 +224,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "webmon-target-server: http://127.0.0.1:" << port << "/ok" << std::endl;
+  widenListenBacklog(port);
   g_server = &server;
   std::signal(SIGTERM, [](int) { g_server->stop(); });
   std::signal(SIGINT, [](int) { g_server->stop(); });

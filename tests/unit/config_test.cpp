@@ -181,33 +181,6 @@ TEST(Config, ProbeUrlsKnowTheirHostAndPort) {
   EXPECT_EQ(endpoint(4), " 0");  // dns probes ask a DNS server, they connect nowhere
 }
 
-TEST(Config, DnsCacheIsOnByDefaultAndABoolean) {
-  EXPECT_TRUE(parseConfig(kMinimal, noEnvironment()).producer.dns_cache);
-  EXPECT_THAT(
-      problemsOf(R"({"kafka": {"bootstrap_servers": ["k:9092"]}, "producer": {"dns_cache": "no"},
-                            "monitored_urls": [{"url": "http://127.0.0.1/"}]})"),
-      ElementsAre(HasSubstr("producer.dns_cache: must be true or false")));
-}
-
-TEST(Config, RegionIsOptionalAndAShortName) {
-  EXPECT_EQ(parseConfig(kMinimal, noEnvironment()).producer.region, "");
-  const auto with_region = [](const std::string& region) {
-    return R"({"kafka": {"bootstrap_servers": ["k:9092"]}, "producer": {"region": )" + region +
-           R"(}, "monitored_urls": [{"url": "http://127.0.0.1/"}]})";
-  };
-  EXPECT_EQ(parseConfig(with_region(R"("eu-west.2_b")"), noEnvironment()).producer.region,
-            "eu-west.2_b");
-  for (const auto* bad : {R"("eu west")", R"("eu/west")", R"("ü")"}) {
-    EXPECT_THAT(problemsOf(with_region(bad)),
-                ElementsAre(HasSubstr("producer.region: must be 1 to 64 letters, digits")))
-        << bad;
-  }
-  EXPECT_THAT(problemsOf(with_region('"' + std::string(65, 'a') + '"')),
-              ElementsAre(HasSubstr("producer.region: must be 1 to 64")));
-  EXPECT_THAT(problemsOf(with_region("3")),
-              ElementsAre(HasSubstr("producer.region: must be a string")));
-}
-
 TEST(Config, StatsIntervalMustBePositive) {
   const auto problems = problemsOf(R"({
     "kafka": {"bootstrap_servers": ["127.0.0.1:9092"]},

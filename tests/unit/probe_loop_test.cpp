@@ -13,7 +13,9 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
+#include <utility>
 
 namespace webmon::producer {
 namespace {
@@ -96,15 +98,21 @@ class ProbeLoopTest : public ::testing::Test {
 
   void write(const std::string& text) { std::ofstream(path_) << text; }
 
-  // Reads the file as the service does and builds the loop over it.
-  std::unique_ptr<ProbeLoop> loopOver(const std::string& text) {
+  // Reads the file as the service does and builds the loop over it; with `ownership`, as a
+  // member of a group.
+  std::unique_ptr<ProbeLoop> loopOver(const std::string& text, UrlOwnership* ownership = nullptr) {
     write(text);
     config_ = common::loadConfigFile(path_, common::processEnvironment());
     return std::make_unique<ProbeLoop>(
         config_, path_, common::processEnvironment(),
         ProbeLoop::Parts{prober_, queue_, metrics_, heartbeat_,
-                         DeliveryView{[] { return std::uint64_t{0}; }, [] { return true; }}, -1},
-        common::LoopClock{[this] { return now_; }, [] { return 0ms; }});
+                         DeliveryView{[] { return std::uint64_t{0}; }, [] { return true; }}, -1,
+                         ownership},
+        common::LoopClock{[this] { return now_; },
+                          [this] {
+                            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                now_.time_since_epoch());
+                          }});
   }
 
   // Turns the loop until the clock reaches `until`.
@@ -134,6 +142,56 @@ class ProbeLoopTest : public ::testing::Test {
   common::metrics::Moment heartbeat_;
   common::Config config_;
 };
+
+// A group member whose share the test sets: URLs whose last digit is in `digits`.
+class ShareByLastDigit final : public UrlOwnership {
+ public:
+  bool owns(std::string_view url) const override {
+    return digits.find(url.back()) != std::string::npos;
+  }
+  int fd() const override { return -1; }
+  bool refresh() override { return std::exchange(changed, false); }
+  void give(std::string owned) {
+    digits = std::move(owned);
+    changed = true;
+  }
+  std::string digits;
+  bool changed = false;
+};
+
+TEST_F(ProbeLoopTest, AGroupMemberProbesItsShareAndFollowsTheGroupsChanges) {
+  ShareByLastDigit share;  // nothing assigned yet, as before the first rebalance
+  auto loop = loopOver(configText(urlList(10)), &share);
+  turnUntil(*loop, start_ + 20s);
+  EXPECT_EQ(prober_.started, 0u);
+  EXPECT_EQ(loop->urls(), 10u);
+  EXPECT_EQ(loop->ownedUrls(), 0u);
+
+  share.give("0123");
+  turnUntil(*loop, start_ + 40s);
+  auto reports = takeReports();
+  EXPECT_EQ(loop->ownedUrls(), 4u);
+  EXPECT_EQ(metrics_.owned_urls.value(), 4.0);
+  ASSERT_EQ(reports.size(), 4u);
+  for (const auto& [url, list] : reports) {
+    EXPECT_TRUE(share.owns(url)) << url;
+    EXPECT_EQ(list.size(), 2u) << url;  // on its phase, once per period of the 20 s
+  }
+
+  share.give("89");  // 0-3 handed on, 8 and 9 taken over
+  turnUntil(*loop, start_ + 60s);
+  reports = takeReports();
+  EXPECT_EQ(loop->ownedUrls(), 2u);
+  std::set<std::string> probed;
+  for (const auto& [url, list] : reports) {
+    // A probe of 0-3 due before the loop turned may still be in; after it, none.
+    if (url.back() == '8' || url.back() == '9') {
+      EXPECT_EQ(list.size(), 2u) << url;
+    }
+    if (list.size() > 1) probed.insert(url);
+  }
+  EXPECT_EQ(probed, (std::set<std::string>{"http://127.0.0.1/8", "http://127.0.0.1/9"}));
+}
 
 TEST_F(ProbeLoopTest, ProbesEveryUrlOncePerPeriodAndQueuesOneReportPerProbe) {
   auto loop = loopOver(configText(urlList(3)));
